@@ -1,0 +1,170 @@
+"""The headless subcommands. Each takes the manager and parsed arguments, returns the
+exit status, and raises for a one-line error."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+
+from tuitrain.cli.main import _parse_value, write_csv
+from tuitrain.executors.base import OUTPUT_LOG
+from tuitrain.runs.manager import TrainingManager
+from tuitrain.runs.states import RunStatus
+from tuitrain.runs.view import (
+    describe,
+    duration_seconds,
+    eta_seconds,
+    format_seconds,
+    progress_of,
+    progress_text,
+)
+
+FOLLOW_INTERVAL_S = 0.25
+
+
+async def cmd_run(manager: TrainingManager, args: argparse.Namespace) -> int:
+    command = list(args.command)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise ValueError("empty command: give it after --, e.g. tuitrain run --name x -- python train.py")
+    config = {
+        "name": args.name,
+        "framework": args.framework,
+        "parser": args.parser,
+        "patterns": dict(args.pattern),
+        "params": {k: _parse_value(v) for k, v in args.set},
+        "command": command,
+        "cwd": os.path.abspath(args.cwd) if args.cwd else os.getcwd(),
+    }
+    await manager.open(follow=False)
+    run_id = await manager.start_training(config)
+    exp = manager.get_experiment(run_id)
+    print(run_id)
+    if exp.status == RunStatus.FAILED:
+        print(f"tuitrain: error: run {run_id} failed to start: {exp.error_summary}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _refresh_all(manager: TrainingManager) -> None:
+    await manager.reconcile()
+    for exp in manager.store.list_in((RunStatus.STARTING, RunStatus.RUNNING)):
+        assert exp.id is not None
+        await manager.refresh(exp.id)
+
+
+async def cmd_ls(manager: TrainingManager, args: argparse.Namespace) -> int:
+    await _refresh_all(manager)
+    experiments = manager.list_experiments()
+    if args.json:
+        docs = [describe(e, json.loads(e.summary_metrics_json or "{}")) for e in experiments]
+        print(json.dumps(docs, indent=2))
+        return 0
+    rows = []
+    for e in experiments:
+        prog = progress_of(e)
+        frac = prog.fraction if prog else None
+        rows.append(
+            (
+                str(e.id), e.name, e.framework, e.host, e.status,
+                "-" if frac is None else f"{frac * 100:.0f}%",
+                progress_text(prog), format_seconds(eta_seconds(e, prog)),
+                format_seconds(duration_seconds(e)),
+            )
+        )
+    header = ("ID", "NAME", "FRAMEWORK", "HOST", "STATUS", "DONE", "PROGRESS", "ETA", "DURATION")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    for row in (header, *rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+async def cmd_show(manager: TrainingManager, args: argparse.Namespace) -> int:
+    exp = await manager.refresh(args.id)
+    doc = describe(exp, manager.store.last_metrics(args.id))
+    if args.json:
+        print(json.dumps(doc, indent=2))
+        return 0
+    prog = progress_of(exp)
+    print(f"{exp.id}  {exp.name}  [{exp.status}]  framework={exp.framework} host={exp.host}")
+    print(f"progress: {progress_text(prog)}  eta {format_seconds(eta_seconds(exp, prog))}"
+          f"  duration {format_seconds(duration_seconds(exp))}")
+    if exp.exit_code is not None:
+        print(f"exit code: {exp.exit_code}")
+    if exp.error_summary:
+        print(f"error: {exp.error_summary}")
+    for name, value in doc["metrics"].items():
+        print(f"  {name} = {value:g}")
+    print(f"run folder: {exp.run_dir}")
+    return 0
+
+
+async def cmd_logs(manager: TrainingManager, args: argparse.Namespace) -> int:
+    exp = manager.get_experiment(args.id)
+    path = os.path.join(exp.run_dir, OUTPUT_LOG)
+    out = sys.stdout.buffer
+
+    def pump(offset: int) -> int:
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(offset)
+                while chunk := fh.read(1 << 20):
+                    out.write(chunk)
+                    offset += len(chunk)
+        except FileNotFoundError:
+            pass
+        out.flush()
+        return offset
+
+    offset = pump(0)
+    if args.follow:
+        while True:
+            exp = await manager.refresh(args.id)
+            offset = pump(offset)
+            if RunStatus(exp.status).is_terminal:
+                break
+            await asyncio.sleep(FOLLOW_INTERVAL_S)
+        pump(offset)
+    return 0
+
+
+async def cmd_stop(manager: TrainingManager, args: argparse.Namespace) -> int:
+    exp = await manager.refresh(args.id)
+    if not await manager.stop_training(args.id):
+        raise ValueError(f"experiment {args.id} is not running ({exp.status})")
+    print(f"{args.id} {manager.get_experiment(args.id).status}")
+    return 0
+
+
+async def cmd_wait(manager: TrainingManager, args: argparse.Namespace) -> int:
+    await manager.refresh(args.id)
+    exp = await manager.wait(args.id)
+    print(f"{exp.id} {exp.status}" + (f" (exit code {exp.exit_code})" if exp.exit_code else ""))
+    if exp.status != RunStatus.COMPLETED and exp.error_summary:
+        print(exp.error_summary, file=sys.stderr)
+    return 0 if exp.status == RunStatus.COMPLETED else 1
+
+
+async def cmd_restart(manager: TrainingManager, args: argparse.Namespace) -> int:
+    await manager.refresh(args.id)
+    print(await manager.restart_training(args.id))
+    return 0
+
+
+async def cmd_metrics(manager: TrainingManager, args: argparse.Namespace) -> int:
+    await manager.refresh(args.id)
+    rows = manager.store.metrics(args.id)
+    if args.json:
+        print(json.dumps([{"name": r.name, "step": r.step, "epoch": r.epoch, "value": r.value,
+                           "wall_time": r.wall_time, "source": r.source} for r in rows]))
+        return 0
+    write_csv(
+        [(r.name, "" if r.step is None else r.step, "" if r.epoch is None else r.epoch, repr(r.value))
+         for r in rows],
+        ("name", "step", "epoch", "value"),
+    )
+    return 0

@@ -1,0 +1,15 @@
+"""Building the engine from ``TUITRAIN_HOME``: shared by the CLI, the TUI and tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tuitrain.paths import database_path, runs_dir, tuitrain_home
+from tuitrain.runs.manager import TrainingManager
+from tuitrain.store.db import Database
+
+
+def make_manager(home: Path | None = None, **options: Any) -> TrainingManager:
+    home = home or tuitrain_home()
+    return TrainingManager(Database(database_path(home)), runs_dir(home), **options)

@@ -1,0 +1,83 @@
+"""Where a run's process lives. The manager only talks to this interface, so a run
+may be a local process, one on an SSH host or a Slurm job; nothing assumes the process
+is a child of this tuitrain (it usually is not: runs outlive the UI).
+
+Methods are synchronous and may block (an SSH round trip); the asyncio manager calls
+them in worker threads.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+OUTPUT_LOG = "output.log"
+EXIT_CODE_FILE = "exit_code"
+METRICS_JSONL = "metrics.jsonl"
+
+
+class LaunchError(RuntimeError):
+    """The command could not be started; the message says why, in one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchSpec:
+    run_id: int
+    argv: list[str]
+    run_dir: str
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessIdentity:
+    """Enough to recognise the process later: pids are reused and machines reboot,
+    so the pid comes with the process start time and the machine's boot id."""
+
+    pid: int
+    pgid: int
+    start: str
+    boot_id: str
+
+
+class ProcessState(enum.Enum):
+    ALIVE = "alive"
+    GONE = "gone"
+    UNKNOWN = "unknown"  # the host cannot be asked right now (SSH down)
+
+
+class Executor(ABC):
+    host: str = "local"
+
+    @abstractmethod
+    def check_command(self, argv: list[str]) -> None:
+        """Raise :class:`LaunchError` when ``argv`` cannot run on this host."""
+
+    @abstractmethod
+    def launch(self, spec: LaunchSpec) -> ProcessIdentity:
+        """Start ``spec.argv`` detached: its own session, stdin from /dev/null, output
+        to ``run_dir/output.log``, exit code to ``run_dir/exit_code`` when it ends."""
+
+    @abstractmethod
+    def probe(self, identity: ProcessIdentity) -> ProcessState: ...
+
+    @abstractmethod
+    def signal_group(self, identity: ProcessIdentity, signum: int) -> bool:
+        """Signal the run's process group, only if it is still the same process.
+        Returns False when there was nothing to signal."""
+
+    @abstractmethod
+    def read_at(self, path: str, offset: int, size: int) -> bytes: ...
+
+    @abstractmethod
+    def file_size(self, path: str) -> int | None:
+        """Size in bytes, or None when the file does not exist."""
+
+    @abstractmethod
+    def list_files(self, folder: str, pattern: str) -> list[str]:
+        """Files under ``folder`` matching a recursive glob ``pattern``, sorted."""
+
+    @abstractmethod
+    def read_exit_code(self, run_dir: str) -> tuple[int, float] | None:
+        """(exit code, time it was written) once the command has ended."""

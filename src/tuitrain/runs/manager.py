@@ -1,0 +1,398 @@
+"""The TrainingManager: starts, follows, stops and reconciles runs (asyncio, no UI).
+
+Runs are detached processes; the manager only ever learns about them through the
+executor and the run folder, so a manager that starts later, in another process, or
+after a crash, sees exactly what one that watched all along would have seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+from tuitrain.executors.base import (
+    OUTPUT_LOG,
+    Executor,
+    LaunchError,
+    LaunchSpec,
+    ProcessIdentity,
+    ProcessState,
+)
+from tuitrain.executors.local import LocalExecutor
+from tuitrain.metrics import MetricPoint
+from tuitrain.runs.config import ConfigError, validate_config
+from tuitrain.runs.errors import TAIL_BYTES, summarize_failure
+from tuitrain.runs.events import (
+    EventHub,
+    Listener,
+    MetricsUpdated,
+    OutputLines,
+    RunEvent,
+    RunFinished,
+    StatusChanged,
+    StepUpdated,
+    Subscription,
+)
+from tuitrain.runs.ingest import CatchUp, RunIngester
+from tuitrain.runs.states import RunStatus
+from tuitrain.store.db import Database
+from tuitrain.store.experiments import ExperimentStore
+from tuitrain.store.models import Experiment, now
+
+log = logging.getLogger(__name__)
+
+ACTIVE = (RunStatus.STARTING, RunStatus.RUNNING)
+LOST_MESSAGE = "the process ended without writing an exit code (killed with SIGKILL, or the machine rebooted)"
+STARTING_TIMEOUT_S = 60.0
+
+
+def identity_of(exp: Experiment) -> ProcessIdentity | None:
+    if exp.pid is None:
+        return None
+    return ProcessIdentity(
+        pid=exp.pid,
+        pgid=exp.pgid if exp.pgid is not None else exp.pid,
+        start=exp.process_start or "",
+        boot_id=exp.boot_id or "",
+    )
+
+
+class TrainingManager:
+    def __init__(
+        self,
+        db: Database,
+        runs_root: Path,
+        executors: dict[str, Executor] | None = None,
+        poll_interval: float = 0.5,
+        reconcile_interval: float = 5.0,
+        grace_period: float = 10.0,
+        flush_interval: float = 0.2,
+    ) -> None:
+        self.store = ExperimentStore(db)
+        self.runs_root = runs_root
+        self.executors: dict[str, Executor] = executors or {"local": LocalExecutor()}
+        self.poll_interval = poll_interval
+        self.reconcile_interval = reconcile_interval
+        self.grace_period = grace_period
+        self.events = EventHub(flush_interval)
+        self._followers: dict[int, asyncio.Task[None]] = {}
+        self._reconciler: asyncio.Task[None] | None = None
+        self._finished: dict[int, asyncio.Event] = {}
+
+    # -- lifecycle -------------------------------------------------------------------
+    async def open(self, follow: bool = True) -> None:
+        """Reconcile what happened while no tuitrain was watching, then (``follow``)
+        keep following active runs and reconciling periodically."""
+        await self.reconcile()
+        if follow:
+            for exp in self.store.list_in(ACTIVE):
+                self._follow(exp)
+            self._reconciler = asyncio.create_task(self._reconcile_forever(), name="reconcile")
+
+    async def close(self) -> None:
+        """Stop watching. Runs keep going: they are not our children in any way."""
+        tasks = list(self._followers.values())
+        if self._reconciler is not None:
+            tasks.append(self._reconciler)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._followers.clear()
+        await self.events.close()
+
+    def subscribe(self, listener: Listener) -> Subscription:
+        return self.events.subscribe(listener)
+
+    def executor_for(self, host: str) -> Executor:
+        try:
+            return self.executors[host]
+        except KeyError:
+            raise ConfigError(f"unknown host {host!r}") from None
+
+    # -- the seed's API --------------------------------------------------------------
+    async def start_training(self, config: dict[str, Any]) -> int:
+        """Validate, create the experiment and launch it detached; returns its id.
+
+        Bad input raises :class:`ConfigError` and creates nothing; a command that
+        cannot start leaves a FAILED experiment with the reason.
+        """
+        cfg = validate_config(config)
+        executor = self.executor_for(cfg["host"])
+        try:
+            await asyncio.to_thread(executor.check_command, cfg["command"])
+        except LaunchError as exc:
+            raise ConfigError(str(exc)) from exc
+        exp = self.store.create(
+            name=cfg["name"],
+            framework=cfg["framework"],
+            host=cfg["host"],
+            project_id=cfg.get("project_id"),
+            dataset_id=cfg.get("dataset_id"),
+            config_json=json.dumps(cfg),
+            restarted_from=cfg.get("restarted_from"),
+        )
+        assert exp.id is not None
+        run_dir = self.runs_root / str(exp.id)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "config.json").write_text(json.dumps(cfg, indent=2))
+        self.store.transition(exp.id, RunStatus.STARTING, "launching", run_dir=str(run_dir))
+        self.events.publish(StatusChanged(exp.id, RunStatus.STARTING))
+        spec = LaunchSpec(
+            run_id=exp.id, argv=cfg["command"], run_dir=str(run_dir), env=cfg["env"], cwd=cfg.get("cwd")
+        )
+        try:
+            ident = await asyncio.to_thread(executor.launch, spec)
+        except LaunchError as exc:
+            self.store.transition(
+                exp.id, RunStatus.FAILED, "launch failed", error_summary=str(exc), completed_at=now()
+            )
+            self.events.publish(RunFinished(exp.id, RunStatus.FAILED, False, str(exc)))
+            return exp.id
+        self.register_process(exp.id, ident)
+        return exp.id
+
+    def register_process(self, experiment_id: int, process: ProcessIdentity) -> None:
+        """Record the process of a run and start following it."""
+        exp = self.store.transition(
+            experiment_id,
+            RunStatus.RUNNING,
+            f"pid {process.pid}",
+            expect=(RunStatus.PENDING, RunStatus.QUEUED, RunStatus.STARTING),
+            pid=process.pid,
+            pgid=process.pgid,
+            process_start=process.start,
+            boot_id=process.boot_id,
+            started_at=now(),
+        )
+        if exp is None:
+            return
+        self.events.publish(StatusChanged(experiment_id, RunStatus.RUNNING))
+        self._follow(exp)
+
+    def get_experiment(self, experiment_id: int) -> Experiment:
+        return self.store.get(experiment_id)
+
+    def list_experiments(self, project_id: int | None = None) -> list[Experiment]:
+        return self.store.list(project_id)
+
+    def update_experiment_status(self, experiment_id: int, status: RunStatus | str) -> None:
+        new = RunStatus(status)
+        fields: dict[str, Any] = {"completed_at": now()} if new.is_terminal else {}
+        self.store.transition(experiment_id, new, "set by API", **fields)
+        self.events.publish(StatusChanged(experiment_id, new))
+
+    def update_training_metrics(
+        self, experiment_id: int, metrics: dict[str, float], step: int | None = None,
+        epoch: int | None = None,
+    ) -> None:
+        """Record metrics reported directly (not read from the run folder)."""
+        points = [MetricPoint(k, float(v), step, epoch, time.time()) for k, v in metrics.items()]
+        version, _ = self.store.cursor(experiment_id, "api")
+        self.store.commit_batch(experiment_id, "api", version, {"n": version + 1}, points, None)
+        self.events.publish(MetricsUpdated(experiment_id, tuple(points)))
+
+    async def stop_training(self, experiment_id: int) -> bool:
+        """SIGTERM to the run's process group, SIGKILL after the grace period; STOPPED."""
+        exp = self.store.get(experiment_id)
+        status = RunStatus(exp.status)
+        if status in (RunStatus.PENDING, RunStatus.QUEUED):
+            self.store.transition(experiment_id, RunStatus.STOPPED, "stopped before start", completed_at=now())
+            self.events.publish(RunFinished(experiment_id, RunStatus.STOPPED, False, "stopped"))
+            return True
+        if not status.is_active:
+            return False
+        self.store.update(experiment_id, stop_requested=True)
+        ident = identity_of(exp)
+        executor = self.executor_for(exp.host)
+        if ident is not None:
+            await asyncio.to_thread(executor.signal_group, ident, signal.SIGTERM)
+            if not await self._wait_gone(executor, ident, self.grace_period):
+                await asyncio.to_thread(executor.signal_group, ident, signal.SIGKILL)
+                await self._wait_gone(executor, ident, 10.0)
+        await self._finalize(experiment_id)
+        return True
+
+    async def restart_training(self, experiment_id: int) -> int:
+        """A finished run again, as a new experiment with the same config."""
+        exp = self.store.get(experiment_id)
+        if not RunStatus(exp.status).is_terminal:
+            raise ConfigError(f"experiment {experiment_id} is {exp.status}; only finished runs restart")
+        config = json.loads(exp.config_json)
+        config["restarted_from"] = experiment_id
+        return await self.start_training(config)
+
+    async def wait(self, experiment_id: int) -> Experiment:
+        """Until the run has ended (following it meanwhile); its final record."""
+        exp = self.store.get(experiment_id)
+        while not RunStatus(exp.status).is_terminal:
+            if experiment_id not in self._followers:
+                self._follow(exp)
+            event = self._finished.setdefault(experiment_id, asyncio.Event())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), timeout=self.reconcile_interval)
+            exp = self.store.get(experiment_id)
+        return exp
+
+    # -- following -------------------------------------------------------------------
+    def _follow(self, exp: Experiment) -> None:
+        assert exp.id is not None
+        task = self._followers.get(exp.id)
+        if task is not None and not task.done():
+            return
+        self._followers[exp.id] = asyncio.create_task(self._follow_run(exp.id), name=f"follow-{exp.id}")
+
+    async def _follow_run(self, experiment_id: int) -> None:
+        try:
+            exp = self.store.get(experiment_id)
+            executor = self.executor_for(exp.host)
+            ingester = RunIngester(self.store, executor, exp)
+            while True:
+                exp = self.store.get(experiment_id)
+                if not RunStatus(exp.status).is_active:
+                    await self._catch_up(ingester, eof=True)
+                    self._signal_finished(experiment_id)
+                    return
+                caught = await self._catch_up(ingester, eof=False)
+                if await self._process_gone(executor, exp):
+                    await self._finalize(experiment_id, ingester)
+                    return
+                if not caught.pending:
+                    await asyncio.sleep(self.poll_interval)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("following run %s failed", experiment_id)
+        finally:
+            self._followers.pop(experiment_id, None)
+
+    async def _catch_up(self, ingester: RunIngester, eof: bool) -> CatchUp:
+        caught = await asyncio.to_thread(ingester.catch_up, eof)
+        rid = ingester.experiment_id
+        events: list[RunEvent] = []
+        if caught.metrics:
+            events.append(MetricsUpdated(rid, tuple(caught.metrics)))
+        if caught.progress is not None:
+            events.append(StepUpdated(rid, caught.progress))
+        if caught.lines:
+            events.append(OutputLines(rid, tuple(caught.lines)))
+        self.events.publish(*events)
+        return caught
+
+    async def refresh(self, experiment_id: int) -> Experiment:
+        """Catch up on one run now (ingest and reconcile); its current record."""
+        exp = self.store.get(experiment_id)
+        status = RunStatus(exp.status)
+        if status.is_active or status is RunStatus.LOST:
+            executor = self.executor_for(exp.host)
+            ingester = RunIngester(self.store, executor, exp)
+            await self._catch_up(ingester, eof=False)
+            if status is RunStatus.LOST or await self._process_gone(executor, exp):
+                await self._finalize(experiment_id, ingester)
+        return self.store.get(experiment_id)
+
+    async def _process_gone(self, executor: Executor, exp: Experiment) -> bool:
+        ident = identity_of(exp)
+        if ident is None:
+            # Never recorded a process: give a launch in progress (maybe in another
+            # tuitrain process) time to finish before calling the run lost.
+            started = exp.created_at
+            return time.time() - started > STARTING_TIMEOUT_S
+        state = await asyncio.to_thread(executor.probe, ident)
+        return state is ProcessState.GONE
+
+    async def _wait_gone(self, executor: Executor, ident: ProcessIdentity, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if await asyncio.to_thread(executor.probe, ident) is ProcessState.GONE:
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+    async def _finalize(self, experiment_id: int, ingester: RunIngester | None = None) -> None:
+        """The process is gone: take in the last output, then settle the final state
+        from the exit-code file (or LOST without one). Safe to race with another
+        process doing the same: the state change is a compare-and-set."""
+        exp = self.store.get(experiment_id)
+        executor = self.executor_for(exp.host)
+        ingester = ingester or RunIngester(self.store, executor, exp)
+        await self._catch_up(ingester, eof=True)
+        ended = await asyncio.to_thread(executor.read_exit_code, exp.run_dir)
+        exit_code = ended[0] if ended else None
+        completed_at = ended[1] if ended else now()
+        error: str | None = None
+        if exp.stop_requested:
+            new, message = RunStatus.STOPPED, "stopped by user"
+        elif ended is None:
+            new, message, error = RunStatus.LOST, LOST_MESSAGE, LOST_MESSAGE
+        elif exit_code == 0:
+            new, message = RunStatus.COMPLETED, "completed"
+        else:
+            new = RunStatus.FAILED
+            tail = await asyncio.to_thread(self._log_tail, executor, exp.run_dir)
+            error = summarize_failure(tail, exit_code)
+            message = error
+        expect = (*ACTIVE, RunStatus.LOST) if new is not RunStatus.LOST else ACTIVE
+        if exp.status == RunStatus.LOST and new in (RunStatus.LOST, RunStatus.STOPPED):
+            return
+        summary = json.dumps(self.store.last_metrics(experiment_id))
+        done = self.store.transition(
+            experiment_id, new, message, expect=expect, exit_code=exit_code,
+            completed_at=completed_at, error_summary=error, summary_metrics_json=summary,
+        )
+        if done is not None:
+            self.events.publish(
+                StatusChanged(experiment_id, new),
+                RunFinished(experiment_id, new, new is RunStatus.COMPLETED, message),
+            )
+        self._signal_finished(experiment_id)
+
+    @staticmethod
+    def _log_tail(executor: Executor, run_dir: str) -> bytes:
+        path = os.path.join(run_dir, OUTPUT_LOG)
+        size = executor.file_size(path) or 0
+        start = max(0, size - TAIL_BYTES)
+        return executor.read_at(path, start, size - start)
+
+    def _signal_finished(self, experiment_id: int) -> None:
+        event = self._finished.pop(experiment_id, None)
+        if event is not None:
+            event.set()
+
+    # -- reconciling -----------------------------------------------------------------
+    async def reconcile(self) -> list[int]:
+        """Settle runs whose process is gone; pick up runs started elsewhere.
+        Returns the ids whose state changed."""
+        changed: list[int] = []
+        for exp in self.store.list_in((*ACTIVE, RunStatus.LOST)):
+            assert exp.id is not None
+            executor = self.executors.get(exp.host)
+            if executor is None:
+                continue
+            if exp.status == RunStatus.LOST:
+                if await asyncio.to_thread(executor.read_exit_code, exp.run_dir):
+                    await self._finalize(exp.id)
+                    changed.append(exp.id)
+                continue
+            if await self._process_gone(executor, exp):
+                await self._finalize(exp.id)
+                changed.append(exp.id)
+            elif self._reconciler is not None:
+                self._follow(exp)
+        return changed
+
+    async def _reconcile_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.reconcile_interval)
+            try:
+                await self.reconcile()
+            except Exception:
+                log.exception("reconcile failed")
