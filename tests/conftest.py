@@ -26,22 +26,32 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 @pytest.fixture
 async def manager(home: Path) -> AsyncIterator[TrainingManager]:
-    mgr = make_manager(home, poll_interval=0.05, reconcile_interval=0.5, grace_period=2.0, flush_interval=0.02)
+    mgr = make_manager(
+        home, poll_interval=0.05, reconcile_interval=0.5, grace_period=2.0, flush_interval=0.02
+    )
     await mgr.open()
     yield mgr
     await mgr.close()
     mgr.store.db.dispose()
 
 
-def cli(home: Path, *args: str, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess[str]:
+def cli(
+    home: Path, *args: str, timeout: float = 120, check: bool = False
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``tuitrain`` CLI in a subprocess."""
     env = {**os.environ, "TUITRAIN_HOME": str(home)}
     proc = subprocess.run(
         [sys.executable, "-m", "tuitrain", *args],
-        capture_output=True, text=True, env=env, timeout=timeout, stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
     )
     if check and proc.returncode != 0:
-        raise AssertionError(f"tuitrain {' '.join(args)} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(
+            f"tuitrain {' '.join(args)} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc
 
 

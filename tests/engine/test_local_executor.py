@@ -61,13 +61,17 @@ def test_reused_pid_is_not_mistaken_for_the_run(tmp_path: Path) -> None:
     try:
         # The run's record now points at a live process that is not the run: same pid
         # as far as the record goes, but a different start time.
-        reused = ProcessIdentity(pid=other.pid, pgid=other.pid, start=ident.start, boot_id=ident.boot_id)
+        reused = ProcessIdentity(
+            pid=other.pid, pgid=other.pid, start=ident.start, boot_id=ident.boot_id
+        )
         assert process_start(other.pid) != ident.start
         assert ex.probe(reused) is ProcessState.GONE
         assert not ex.signal_group(reused, signal.SIGKILL)
         assert other.poll() is None  # the unrelated process was left alone
         # And a record from before a reboot is never alive.
-        genuine = ProcessIdentity(other.pid, other.pid, process_start(other.pid) or "", "another-boot")
+        genuine = ProcessIdentity(
+            other.pid, other.pid, process_start(other.pid) or "", "another-boot"
+        )
         assert ex.probe(genuine) is ProcessState.GONE
     finally:
         other.kill()
@@ -86,7 +90,7 @@ def test_missing_and_non_executable_commands_are_refused(tmp_path: Path) -> None
     ):
         try:
             ex.check_command(argv)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             assert reason in str(exc)
         else:
             raise AssertionError(f"{argv} accepted")

@@ -23,8 +23,17 @@ def test_new_database_is_wal_and_versioned(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "t.db")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"projects", "datasets", "dataset_images", "annotations", "models", "experiments",
-            "metrics", "status_transitions", "ingest_cursors"} <= names
+    assert {
+        "projects",
+        "datasets",
+        "dataset_images",
+        "annotations",
+        "models",
+        "experiments",
+        "metrics",
+        "status_transitions",
+        "ingest_cursors",
+    } <= names
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "ix_metrics_series" in indexes
 
@@ -52,7 +61,12 @@ def test_older_database_opens_without_losing_data(tmp_path: Path) -> None:
     conn.close()
     store = ExperimentStore(Database(path))
     exp = store.get(1)
-    assert (exp.name, exp.framework, exp.status, exp.config_json) == ("old run", "yolo", "COMPLETED", '{"epochs": 3}')
+    assert (exp.name, exp.framework, exp.status, exp.config_json) == (
+        "old run",
+        "yolo",
+        "COMPLETED",
+        '{"epochs": 3}',
+    )
     assert exp.stop_requested is False and exp.pid is None
     rows = store.metrics(1)
     assert [(r.name, r.step, r.value, r.source) for r in rows] == [("loss", 1, 0.25, "")]
@@ -79,7 +93,12 @@ def test_transitions_are_persisted_and_checked(tmp_path: Path) -> None:
     with pytest.raises(InvalidTransition):
         store.transition(exp.id, RunStatus.RUNNING)
     seen = [(t.from_status, t.to_status) for t in store.transitions(exp.id)]
-    assert seen == [(None, "PENDING"), ("PENDING", "STARTING"), ("STARTING", "RUNNING"), ("RUNNING", "COMPLETED")]
+    assert seen == [
+        (None, "PENDING"),
+        ("PENDING", "STARTING"),
+        ("STARTING", "RUNNING"),
+        ("RUNNING", "COMPLETED"),
+    ]
     times = [t.at for t in store.transitions(exp.id)]
     assert times == sorted(times)
 
@@ -95,7 +114,7 @@ store = ExperimentStore(Database(Path({path!r})))
 for i in range(150):
     version, _ = store.cursor(1, "w{n}")
     assert store.commit_batch(1, "w{n}", version, {{"i": i}}, [MetricPoint("m{n}", float(i), i)], None)
-    store.list()
+    store.list_all()
 print("ok")
 """
 
@@ -105,8 +124,12 @@ def test_two_processes_writing_never_see_database_is_locked(tmp_path: Path) -> N
     store = ExperimentStore(Database(path))
     store.create(name="shared")
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER.format(src=SRC, path=str(path), n=n)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER.format(src=SRC, path=str(path), n=n)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for n in range(3)
     ]
     for p in procs:
@@ -125,3 +148,18 @@ def test_commit_batch_is_compare_and_set(tmp_path: Path) -> None:
     assert not store.commit_batch(1, "log", 0, {"offset": 10}, [MetricPoint("x", 1.0, 1)], None)
     assert store.metric_count(1) == 1
     assert store.cursor(1, "log") == (1, {"offset": 10})
+
+
+def test_nan_values_are_kept_and_do_not_block_ingestion(tmp_path: Path) -> None:
+    import math
+
+    store = ExperimentStore(Database(tmp_path / "t.db"))
+    store.create(name="diverged")
+    points = [
+        MetricPoint("loss", 0.5, 1),
+        MetricPoint("loss", math.nan, 2),
+        MetricPoint("loss", math.inf, 3),
+    ]
+    assert store.commit_batch(1, "log", 0, {"offset": 1}, points, None)
+    values = [r.value for r in store.metrics(1, "loss")]
+    assert values[0] == 0.5 and math.isnan(values[1]) and values[2] == math.inf

@@ -30,7 +30,9 @@ async def cmd_run(manager: TrainingManager, args: argparse.Namespace) -> int:
     if command and command[0] == "--":
         command = command[1:]
     if not command:
-        raise ValueError("empty command: give it after --, e.g. tuitrain run --name x -- python train.py")
+        raise ValueError(
+            "empty command: give it after --, e.g. tuitrain run --name x -- python train.py"
+        )
     config = {
         "name": args.name,
         "framework": args.framework,
@@ -45,7 +47,9 @@ async def cmd_run(manager: TrainingManager, args: argparse.Namespace) -> int:
     exp = manager.get_experiment(run_id)
     print(run_id)
     if exp.status == RunStatus.FAILED:
-        print(f"tuitrain: error: run {run_id} failed to start: {exp.error_summary}", file=sys.stderr)
+        print(
+            f"tuitrain: error: run {run_id} failed to start: {exp.error_summary}", file=sys.stderr
+        )
         return 1
     return 0
 
@@ -70,14 +74,21 @@ async def cmd_ls(manager: TrainingManager, args: argparse.Namespace) -> int:
         frac = prog.fraction if prog else None
         rows.append(
             (
-                str(e.id), e.name, e.framework, e.host, e.status,
+                str(e.id),
+                e.name,
+                e.framework,
+                e.host,
+                e.status,
                 "-" if frac is None else f"{frac * 100:.0f}%",
-                progress_text(prog), format_seconds(eta_seconds(e, prog)),
+                progress_text(prog),
+                format_seconds(eta_seconds(e, prog)),
                 format_seconds(duration_seconds(e)),
             )
         )
     header = ("ID", "NAME", "FRAMEWORK", "HOST", "STATUS", "DONE", "PROGRESS", "ETA", "DURATION")
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)
+    ]
     for row in (header, *rows):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     return 0
@@ -91,8 +102,10 @@ async def cmd_show(manager: TrainingManager, args: argparse.Namespace) -> int:
         return 0
     prog = progress_of(exp)
     print(f"{exp.id}  {exp.name}  [{exp.status}]  framework={exp.framework} host={exp.host}")
-    print(f"progress: {progress_text(prog)}  eta {format_seconds(eta_seconds(exp, prog))}"
-          f"  duration {format_seconds(duration_seconds(exp))}")
+    print(
+        f"progress: {progress_text(prog)}  eta {format_seconds(eta_seconds(exp, prog))}"
+        f"  duration {format_seconds(duration_seconds(exp))}"
+    )
     if exp.exit_code is not None:
         print(f"exit code: {exp.exit_code}")
     if exp.error_summary:
@@ -159,12 +172,32 @@ async def cmd_metrics(manager: TrainingManager, args: argparse.Namespace) -> int
     await manager.refresh(args.id)
     rows = manager.store.metrics(args.id)
     if args.json:
-        print(json.dumps([{"name": r.name, "step": r.step, "epoch": r.epoch, "value": r.value,
-                           "wall_time": r.wall_time, "source": r.source} for r in rows]))
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": r.name,
+                        "step": r.step,
+                        "epoch": r.epoch,
+                        "value": r.value,
+                        "wall_time": r.wall_time,
+                        "source": r.source,
+                    }
+                    for r in rows
+                ]
+            )
+        )
         return 0
     write_csv(
-        [(r.name, "" if r.step is None else r.step, "" if r.epoch is None else r.epoch, repr(r.value))
-         for r in rows],
+        [
+            (
+                r.name,
+                "" if r.step is None else r.step,
+                "" if r.epoch is None else r.epoch,
+                repr(r.value),
+            )
+            for r in rows
+        ],
         ("name", "step", "epoch", "value"),
     )
     return 0

@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--name", required=True)
     run.add_argument("--framework", default="custom")
     run.add_argument("--parser", default="auto")
-    run.add_argument("--pattern", action="append", type=_key_value, default=[], metavar="NAME=REGEX")
+    run.add_argument(
+        "--pattern", action="append", type=_key_value, default=[], metavar="NAME=REGEX"
+    )
     run.add_argument("--set", action="append", type=_key_value, default=[], metavar="KEY=VALUE")
     run.add_argument("--cwd", default=None, help="working directory (default: the run folder)")
     run.add_argument("command", nargs=argparse.REMAINDER)
@@ -63,13 +65,19 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("id", type=int)
     logs.add_argument("--follow", "-f", action="store_true")
 
-    for name, text in (("stop", "stop a run (SIGTERM, then SIGKILL)"), ("wait", "follow a run until it ends; exit 0 only if it COMPLETED"), ("restart", "run a finished experiment again as a new one")):
+    for name, text in (
+        ("stop", "stop a run (SIGTERM, then SIGKILL)"),
+        ("wait", "follow a run until it ends; exit 0 only if it COMPLETED"),
+        ("restart", "run a finished experiment again as a new one"),
+    ):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("id", type=int)
 
     metrics = sub.add_parser("metrics", help="a run's metrics")
     metrics.add_argument("id", type=int)
-    metrics.add_argument("--csv", action="store_true", help="CSV with columns name,step,epoch,value")
+    metrics.add_argument(
+        "--csv", action="store_true", help="CSV with columns name,step,epoch,value"
+    )
     metrics.add_argument("--json", action="store_true")
     return parser
 

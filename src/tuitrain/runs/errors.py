@@ -6,7 +6,9 @@ import re
 
 from tuitrain.output.lines import LineSplitter
 
-_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)|[A-Z]\w*Error)\b.*")
+_EXCEPTION_LINE = re.compile(
+    r"^([A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)|[A-Z]\w*Error)\b.*"
+)
 TAIL_BYTES = 64 * 1024
 MAX_SUMMARY = 2000
 
@@ -29,6 +31,8 @@ def summarize_failure(tail: bytes, exit_code: int | None, max_lines: int = 8) ->
         summary = "\n".join(lines[-max_lines:]) if lines else ""
     prefix = ""
     if exit_code is not None:
-        prefix = f"exit code {exit_code}" + (f" (signal {exit_code - 128})" if exit_code > 128 else "")
+        prefix = f"exit code {exit_code}" + (
+            f" (signal {exit_code - 128})" if exit_code > 128 else ""
+        )
     text = f"{prefix}: {summary}" if prefix and summary else (prefix or summary)
     return text[-MAX_SUMMARY:]

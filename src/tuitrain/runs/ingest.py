@@ -31,6 +31,7 @@ class CatchUp:
     metrics: list[MetricPoint] = field(default_factory=list)
     progress: Progress | None = None
     lines: list[str] = field(default_factory=list)
+    lines_dropped: int = 0
     pending: bool = False  # more bytes are waiting (the poll limit was reached)
 
 
@@ -114,6 +115,7 @@ class RunIngester:
                 continue  # another process took these bytes; re-read its cursor
             out.metrics.extend(batch.metrics)
             out.lines.extend(batch.lines)
+            out.lines_dropped += batch.lines_dropped
             if batch.progress is not None:
                 out.progress = batch.progress
             if not batch.more:

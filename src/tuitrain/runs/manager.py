@@ -49,7 +49,9 @@ from tuitrain.store.models import Experiment, now
 log = logging.getLogger(__name__)
 
 ACTIVE = (RunStatus.STARTING, RunStatus.RUNNING)
-LOST_MESSAGE = "the process ended without writing an exit code (killed with SIGKILL, or the machine rebooted)"
+LOST_MESSAGE = (
+    "the process ended without writing an exit code (killed with SIGKILL, or the machine rebooted)"
+)
 STARTING_TIMEOUT_S = 60.0
 
 
@@ -147,13 +149,21 @@ class TrainingManager:
         self.store.transition(exp.id, RunStatus.STARTING, "launching", run_dir=str(run_dir))
         self.events.publish(StatusChanged(exp.id, RunStatus.STARTING))
         spec = LaunchSpec(
-            run_id=exp.id, argv=cfg["command"], run_dir=str(run_dir), env=cfg["env"], cwd=cfg.get("cwd")
+            run_id=exp.id,
+            argv=cfg["command"],
+            run_dir=str(run_dir),
+            env=cfg["env"],
+            cwd=cfg.get("cwd"),
         )
         try:
             ident = await asyncio.to_thread(executor.launch, spec)
         except LaunchError as exc:
             self.store.transition(
-                exp.id, RunStatus.FAILED, "launch failed", error_summary=str(exc), completed_at=now()
+                exp.id,
+                RunStatus.FAILED,
+                "launch failed",
+                error_summary=str(exc),
+                completed_at=now(),
             )
             self.events.publish(RunFinished(exp.id, RunStatus.FAILED, False, str(exc)))
             return exp.id
@@ -182,7 +192,7 @@ class TrainingManager:
         return self.store.get(experiment_id)
 
     def list_experiments(self, project_id: int | None = None) -> list[Experiment]:
-        return self.store.list(project_id)
+        return self.store.list_all(project_id)
 
     def update_experiment_status(self, experiment_id: int, status: RunStatus | str) -> None:
         new = RunStatus(status)
@@ -191,7 +201,10 @@ class TrainingManager:
         self.events.publish(StatusChanged(experiment_id, new))
 
     def update_training_metrics(
-        self, experiment_id: int, metrics: dict[str, float], step: int | None = None,
+        self,
+        experiment_id: int,
+        metrics: dict[str, float],
+        step: int | None = None,
         epoch: int | None = None,
     ) -> None:
         """Record metrics reported directly (not read from the run folder)."""
@@ -205,7 +218,9 @@ class TrainingManager:
         exp = self.store.get(experiment_id)
         status = RunStatus(exp.status)
         if status in (RunStatus.PENDING, RunStatus.QUEUED):
-            self.store.transition(experiment_id, RunStatus.STOPPED, "stopped before start", completed_at=now())
+            self.store.transition(
+                experiment_id, RunStatus.STOPPED, "stopped before start", completed_at=now()
+            )
             self.events.publish(RunFinished(experiment_id, RunStatus.STOPPED, False, "stopped"))
             return True
         if not status.is_active:
@@ -225,7 +240,9 @@ class TrainingManager:
         """A finished run again, as a new experiment with the same config."""
         exp = self.store.get(experiment_id)
         if not RunStatus(exp.status).is_terminal:
-            raise ConfigError(f"experiment {experiment_id} is {exp.status}; only finished runs restart")
+            raise ConfigError(
+                f"experiment {experiment_id} is {exp.status}; only finished runs restart"
+            )
         config = json.loads(exp.config_json)
         config["restarted_from"] = experiment_id
         return await self.start_training(config)
@@ -248,7 +265,9 @@ class TrainingManager:
         task = self._followers.get(exp.id)
         if task is not None and not task.done():
             return
-        self._followers[exp.id] = asyncio.create_task(self._follow_run(exp.id), name=f"follow-{exp.id}")
+        self._followers[exp.id] = asyncio.create_task(
+            self._follow_run(exp.id), name=f"follow-{exp.id}"
+        )
 
     async def _follow_run(self, experiment_id: int) -> None:
         try:
@@ -282,8 +301,8 @@ class TrainingManager:
             events.append(MetricsUpdated(rid, tuple(caught.metrics)))
         if caught.progress is not None:
             events.append(StepUpdated(rid, caught.progress))
-        if caught.lines:
-            events.append(OutputLines(rid, tuple(caught.lines)))
+        if caught.lines or caught.lines_dropped:
+            events.append(OutputLines(rid, tuple(caught.lines), caught.lines_dropped))
         self.events.publish(*events)
         return caught
 
@@ -345,8 +364,14 @@ class TrainingManager:
             return
         summary = json.dumps(self.store.last_metrics(experiment_id))
         done = self.store.transition(
-            experiment_id, new, message, expect=expect, exit_code=exit_code,
-            completed_at=completed_at, error_summary=error, summary_metrics_json=summary,
+            experiment_id,
+            new,
+            message,
+            expect=expect,
+            exit_code=exit_code,
+            completed_at=completed_at,
+            error_summary=error,
+            summary_metrics_json=summary,
         )
         if done is not None:
             self.events.publish(

@@ -25,9 +25,7 @@ class RunStatus(StrEnum):
         return self in (RunStatus.STARTING, RunStatus.RUNNING)
 
 
-TERMINAL = frozenset(
-    {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.STOPPED, RunStatus.LOST}
-)
+TERMINAL = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.STOPPED, RunStatus.LOST})
 
 _ALLOWED: dict[RunStatus, frozenset[RunStatus]] = {
     RunStatus.PENDING: frozenset(

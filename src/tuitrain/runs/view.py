@@ -17,7 +17,9 @@ def progress_of(exp: Experiment) -> Progress | None:
         return None
 
 
-def eta_seconds(exp: Experiment, progress: Progress | None, at: float | None = None) -> float | None:
+def eta_seconds(
+    exp: Experiment, progress: Progress | None, at: float | None = None
+) -> float | None:
     """The tool's own estimate when it gives one, else elapsed time scaled by progress."""
     if progress is None or exp.completed_at is not None:
         return None
@@ -40,7 +42,7 @@ def duration_seconds(exp: Experiment, at: float | None = None) -> float | None:
 def format_seconds(seconds: float | None) -> str:
     if seconds is None:
         return "-"
-    s = int(round(seconds))
+    s = round(seconds)
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
@@ -78,7 +80,11 @@ def describe(exp: Experiment, last_metrics: dict[str, float]) -> dict[str, Any]:
         "duration_s": duration_seconds(exp),
         "progress": None
         if progress is None
-        else {**progress.to_json(), "fraction": progress.fraction, "eta_s": eta_seconds(exp, progress)},
+        else {
+            **progress.to_json(),
+            "fraction": progress.fraction,
+            "eta_s": eta_seconds(exp, progress),
+        },
         "metrics": last_metrics,
         "config": json.loads(exp.config_json or "{}"),
         "restarted_from": exp.restarted_from,

@@ -29,6 +29,7 @@ class SourceBatch:
     metrics: list[MetricPoint] = field(default_factory=list)
     progress: Progress | None = None
     lines: list[str] = field(default_factory=list)  # console lines, for output events
+    lines_dropped: int = 0  # console lines left out of ``lines`` to keep batches small
     more: bool = False  # True when the file has unread bytes beyond this batch
 
 
@@ -44,5 +45,4 @@ class MetricSource(Protocol):
         """JSON-serialisable state, including the read offset."""
         ...
 
-    def restore(self, state: dict[str, Any]) -> None:
-        ...
+    def restore(self, state: dict[str, Any]) -> None: ...

@@ -46,10 +46,15 @@ class ConsoleLogSource:
                 progress = result.progress
             if seg.final:
                 lines.append(seg.text)
-        if len(lines) > MAX_LINES_PER_BATCH:
+        dropped = max(0, len(lines) - MAX_LINES_PER_BATCH)
+        if dropped:
             lines = lines[-MAX_LINES_PER_BATCH:]
         return SourceBatch(
-            metrics=metrics, progress=progress, lines=lines, more=self.offset < size
+            metrics=metrics,
+            progress=progress,
+            lines=lines,
+            lines_dropped=dropped,
+            more=self.offset < size,
         )
 
     def state(self) -> dict[str, Any]:

@@ -8,11 +8,14 @@ the same run agree on one outcome.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert
+from sqlalchemy import select as select_columns
+from sqlmodel import col, select
 
 from tuitrain.metrics import MetricPoint, Progress
 from tuitrain.runs.states import RunStatus, check_transition
@@ -54,6 +57,7 @@ class ExperimentStore:
             exp = Experiment(**fields)
             s.add(exp)
             s.flush()
+            assert exp.id is not None
             s.add(StatusTransition(experiment_id=exp.id, to_status=exp.status, reason="created"))
             return exp
 
@@ -64,17 +68,17 @@ class ExperimentStore:
                 raise UnknownExperiment(experiment_id)
             return exp
 
-    def list(self, project_id: int | None = None) -> list[Experiment]:
+    def list_all(self, project_id: int | None = None) -> list[Experiment]:
         with self.db.read() as s:
-            query = select(Experiment).order_by(Experiment.id)  # type: ignore[arg-type]
+            query = select(Experiment).order_by(col(Experiment.id))
             if project_id is not None:
-                query = query.where(Experiment.project_id == project_id)  # type: ignore[arg-type]
+                query = query.where(col(Experiment.project_id) == project_id)
             return list(s.scalars(query))
 
     def list_in(self, statuses: Iterable[RunStatus]) -> list[Experiment]:
         wanted = [str(s) for s in statuses]
         with self.db.read() as s:
-            query = select(Experiment).where(Experiment.status.in_(wanted))  # type: ignore[attr-defined]
+            query = select(Experiment).where(col(Experiment.status).in_(wanted))
             return list(s.scalars(query))
 
     def update(self, experiment_id: int, **fields: Any) -> Experiment:
@@ -126,8 +130,8 @@ class ExperimentStore:
         with self.db.read() as s:
             query = (
                 select(StatusTransition)
-                .where(StatusTransition.experiment_id == experiment_id)  # type: ignore[arg-type]
-                .order_by(StatusTransition.id)  # type: ignore[arg-type]
+                .where(col(StatusTransition.experiment_id) == experiment_id)
+                .order_by(col(StatusTransition.id))
             )
             return list(s.scalars(query))
 
@@ -139,7 +143,7 @@ class ExperimentStore:
             if RunStatus(exp.status).is_active:
                 raise ValueError(f"experiment {experiment_id} is {exp.status}: stop it first")
             for table in (Metric, IngestCursor, StatusTransition):
-                s.execute(delete(table).where(table.experiment_id == experiment_id))  # type: ignore[attr-defined]
+                s.execute(delete(table).where(col(table.experiment_id) == experiment_id))
             s.delete(exp)
 
     # -- ingestion -------------------------------------------------------------------
@@ -185,7 +189,7 @@ class ExperimentStore:
                             "name": m.name,
                             "step": m.step,
                             "epoch": m.epoch,
-                            "value": m.value,
+                            "value": None if math.isnan(m.value) else m.value,
                             "wall_time": m.wall_time if m.wall_time is not None else at,
                             "source": source,
                         }
@@ -202,12 +206,22 @@ class ExperimentStore:
     def metrics(self, experiment_id: int, name: str | None = None) -> list[MetricRow]:
         """Metric rows in ingestion order; for each name only the most reliable source."""
         with self.db.read() as s:
-            query = select(
-                Metric.name, Metric.step, Metric.epoch, Metric.value, Metric.wall_time, Metric.source
-            ).where(Metric.experiment_id == experiment_id)  # type: ignore[arg-type]
+            query = select_columns(
+                col(Metric.name),
+                col(Metric.step),
+                col(Metric.epoch),
+                col(Metric.value),
+                col(Metric.wall_time),
+                col(Metric.source),
+            ).where(col(Metric.experiment_id) == experiment_id)
             if name is not None:
-                query = query.where(Metric.name == name)  # type: ignore[arg-type]
-            rows = [MetricRow(*r) for r in s.execute(query.order_by(Metric.id))]  # type: ignore[arg-type]
+                query = query.where(col(Metric.name) == name)
+            rows = [
+                MetricRow(name, step, epoch, math.nan if value is None else value, wall, source)
+                for name, step, epoch, value, wall, source in s.execute(
+                    query.order_by(col(Metric.id))
+                )
+            ]
         best: dict[str, int] = {}
         for r in rows:
             rank = source_rank(r.source)
@@ -217,7 +231,7 @@ class ExperimentStore:
 
     def metric_count(self, experiment_id: int) -> int:
         with self.db.read() as s:
-            query = select(func.count()).where(Metric.experiment_id == experiment_id)  # type: ignore[arg-type]
+            query = select(func.count()).where(col(Metric.experiment_id) == experiment_id)
             return int(s.execute(query).scalar_one())
 
     def last_metrics(self, experiment_id: int) -> dict[str, float]:

@@ -48,6 +48,10 @@ class DatasetImage(SQLModel, table=True):
     status: str = "unlabeled"  # unlabeled | labeled | reviewed
     split: str | None = None  # train | val | test
     created_at: float = Field(default_factory=now)
+    # Audio datasets keep their files in this table too (width and height stay None).
+    sample_rate: int | None = None
+    channels: int | None = None
+    duration_s: float | None = None
 
 
 class Annotation(SQLModel, table=True):
@@ -121,7 +125,7 @@ class Metric(SQLModel, table=True):
     name: str
     step: int | None = None
     epoch: int | None = None
-    value: float
+    value: float | None  # NULL stands for NaN (a diverging loss), which SQLite cannot hold
     wall_time: float = Field(default_factory=now)
     source: str = ""
 
