@@ -17,6 +17,15 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     if not name:
         raise ConfigError("a run needs a name")
     command = config.get("command")
+    framework = str(config.get("framework") or "custom")
+    if not command and framework != "custom":
+        # A framework run described by its parameters: the recipe writes the command.
+        from tuitrain.frameworks import build_command
+
+        try:
+            command = build_command(config)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
     if not isinstance(command, list | tuple) or not command:
         raise ConfigError("empty command")
     if not all(isinstance(a, str) for a in command) or not command[0]:
@@ -43,7 +52,7 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
         parser=parser,
         patterns=dict(patterns),
         env=dict(env),
-        framework=str(config.get("framework") or "custom"),
+        framework=framework,
         host=str(config.get("host") or "local"),
         params=dict(config.get("params") or {}),
     )
