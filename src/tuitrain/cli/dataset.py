@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from tuitrain.datasets.importer import ImportReport
+from tuitrain.datasets.import_report import ImportReport
 from tuitrain.datasets.roboflow_download import FORMATS as ROBOFLOW_FORMATS
 from tuitrain.datasets.service import DatasetService, DatasetSummary
 from tuitrain.datasets.stats import DatasetStats, bar_chart

@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--csv", action="store_true", help="CSV with columns name,step,epoch,value"
     )
     metrics.add_argument("--json", action="store_true")
+
+    from tuitrain.cli.dataset import add_dataset_parser
+
+    add_dataset_parser(sub)
     return parser
 
 
@@ -92,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(args_list)
         if args.cmd is None:
             raise CliError("missing command (try --help)")
+        if args.cmd == "dataset":
+            return _run_dataset(args)
         return asyncio.run(_dispatch(args))
     except CliError as exc:
         print(f"tuitrain: error: {exc}", file=sys.stderr)
@@ -101,6 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def _run_dataset(args: argparse.Namespace) -> int:
+    from tuitrain.cli.dataset import run_dataset_command
+
+    try:
+        return run_dataset_command(args)
+    except ValueError as exc:
+        raise CliError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
 
 
 async def _dispatch(args: argparse.Namespace) -> int:

@@ -53,6 +53,7 @@ LOST_MESSAGE = (
     "the process ended without writing an exit code (killed with SIGKILL, or the machine rebooted)"
 )
 STARTING_TIMEOUT_S = 60.0
+RUN_DIR_PLACEHOLDER = "{run_dir}"
 
 
 def identity_of(exp: Experiment) -> ProcessIdentity | None:
@@ -148,9 +149,11 @@ class TrainingManager:
         (run_dir / "config.json").write_text(json.dumps(cfg, indent=2))
         self.store.transition(exp.id, RunStatus.STARTING, "launching", run_dir=str(run_dir))
         self.events.publish(StatusChanged(exp.id, RunStatus.STARTING))
+        # "{run_dir}" in the command stands for the run folder, which exists only now.
+        argv = [arg.replace(RUN_DIR_PLACEHOLDER, str(run_dir)) for arg in cfg["command"]]
         spec = LaunchSpec(
             run_id=exp.id,
-            argv=cfg["command"],
+            argv=argv,
             run_dir=str(run_dir),
             env=cfg["env"],
             cwd=cfg.get("cwd"),
