@@ -41,7 +41,12 @@ def _make_source(kind: str, config: dict[str, Any]) -> MetricSource:
         from tuitrain.parsers import make_parser
         from tuitrain.sources.console import ConsoleLogSource
 
-        parser = make_parser(str(config.get("parser", "auto")), config.get("patterns") or None)
+        max_steps = (config.get("params") or {}).get("max_steps")
+        parser = make_parser(
+            str(config.get("parser", "auto")),
+            config.get("patterns") or None,
+            max_steps=max_steps if isinstance(max_steps, int) else None,
+        )
         return ConsoleLogSource(parser)
     if kind == "jsonl":
         from tuitrain.sources.jsonl import JsonlMetricsSource

@@ -13,7 +13,10 @@ import json
 import logging
 import os
 import signal
+import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +57,14 @@ LOST_MESSAGE = (
 )
 STARTING_TIMEOUT_S = 60.0
 RUN_DIR_PLACEHOLDER = "{run_dir}"
+INGEST_NICENESS = 10
+
+
+def _lower_thread_priority() -> None:
+    """Nice the calling thread (Linux schedules threads individually)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), INGEST_NICENESS)
 
 
 def identity_of(exp: Experiment) -> ProcessIdentity | None:
@@ -88,6 +99,11 @@ class TrainingManager:
         self._followers: dict[int, asyncio.Task[None]] = {}
         self._reconciler: asyncio.Task[None] | None = None
         self._finished: dict[int, asyncio.Event] = {}
+        # Parsing and storing run on low-priority threads: a run must never be slowed
+        # down by the tuitrain that watches it.
+        self._ingest_pool = ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="ingest", initializer=_lower_thread_priority
+        )
 
     # -- lifecycle -------------------------------------------------------------------
     async def open(self, follow: bool = True) -> None:
@@ -111,6 +127,7 @@ class TrainingManager:
                 await task
         self._followers.clear()
         await self.events.close()
+        self._ingest_pool.shutdown(wait=False, cancel_futures=True)
 
     def subscribe(self, listener: Listener) -> Subscription:
         return self.events.subscribe(listener)
@@ -297,7 +314,8 @@ class TrainingManager:
             self._followers.pop(experiment_id, None)
 
     async def _catch_up(self, ingester: RunIngester, eof: bool) -> CatchUp:
-        caught = await asyncio.to_thread(ingester.catch_up, eof)
+        loop = asyncio.get_running_loop()
+        caught = await loop.run_in_executor(self._ingest_pool, ingester.catch_up, eof)
         rid = ingester.experiment_id
         events: list[RunEvent] = []
         if caught.metrics:
