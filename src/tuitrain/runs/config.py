@@ -19,13 +19,16 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     command = config.get("command")
     framework = str(config.get("framework") or "custom")
     if not command and framework != "custom":
-        # A framework run described by its parameters: the recipe writes the command.
-        from tuitrain.frameworks import build_command
+        # A framework run described by its parameters: the recipe writes the command,
+        # its environment variables and the parser to use.
+        from tuitrain.frameworks import complete_config
 
         try:
-            command = build_command(config)
+            config = complete_config(config)
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
+        command = config["command"]
+        framework = str(config["framework"])
     if not isinstance(command, list | tuple) or not command:
         raise ConfigError("empty command")
     if not all(isinstance(a, str) for a in command) or not command[0]:
