@@ -6,13 +6,18 @@ after the first frame, so the app paints as fast as a bare Textual app.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual.app import App
+from textual import work
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message_pump import MessagePump
+from textual.screen import Screen
 from textual.signal import Signal
+from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
     from tuitrain.runs.events import RunEvent
@@ -21,14 +26,24 @@ if TYPE_CHECKING:
 ManagerFactory = Callable[[], "TrainingManager"]
 
 
+def report_worker_error(node: MessagePump, event: Worker.StateChanged) -> None:
+    """The safety net of every ``Worker.StateChanged`` handler: a worker that failed
+    (``exit_on_error=False``) becomes a notification, never a traceback."""
+    if event.state is WorkerState.ERROR:
+        error = event.worker.error
+        node.app.notify(
+            f"{event.worker.name or 'task'} failed: {error}", severity="error", timeout=10
+        )
+
+
 class TuitrainApp(App[None]):
     """tuitrain's terminal UI."""
 
     CSS_PATH = "tuitrain.tcss"
     TITLE = "tuitrain"
     BINDINGS = [
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="Help: every key"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit (runs keep going)"),
     ]
 
     def __init__(self, manager_factory: ManagerFactory, **kwargs: Any) -> None:
@@ -72,6 +87,85 @@ class TuitrainApp(App[None]):
         # Closing only stops watching: runs are detached and keep going.
         if self._manager is not None:
             await self._manager.close()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_worker_error(self, event)
+
+    # -- engine actions: app workers, so a stop outlives the screen that asked -------
+    def _engine(self) -> TrainingManager | None:
+        if self._manager is None:
+            self.notify("The engine is still opening; try again in a moment", severity="warning")
+        return self._manager
+
+    @work(group="engine", exit_on_error=False, name="start")
+    async def start_run(self, config: dict[str, Any]) -> int | None:
+        """Start a training from a config (the wizard's); notifies how it went."""
+        manager = self._engine()
+        if manager is None:
+            return None
+        try:
+            run_id = await manager.start_training(config)
+            exp = manager.get_experiment(run_id)
+        except Exception as exc:
+            self.notify(f"Cannot start: {exc}", severity="error", timeout=10)
+            return None
+        if exp.status == "FAILED":
+            self.notify(f"#{run_id} failed to start: {exp.error_summary}", severity="error")
+        else:
+            self.notify(f"Started #{run_id} {exp.name}")
+        return run_id
+
+    @work(group="engine", exit_on_error=False, name="stop")
+    async def stop_run(self, experiment_id: int) -> bool:
+        """TERM, then KILL after the grace period; may take seconds, hence a worker."""
+        manager = self._engine()
+        if manager is None:
+            return False
+        try:
+            stopped = await manager.stop_training(experiment_id)
+        except Exception as exc:
+            self.notify(f"Cannot stop #{experiment_id}: {exc}", severity="error", timeout=10)
+            return False
+        if stopped:
+            self.notify(f"Stopped #{experiment_id}")
+        else:
+            self.notify(f"#{experiment_id} is not running", severity="warning")
+        return stopped
+
+    @work(group="engine", exit_on_error=False, name="restart")
+    async def restart_run(self, experiment_id: int) -> int | None:
+        """The same config again, as a new experiment."""
+        manager = self._engine()
+        if manager is None:
+            return None
+        try:
+            new_id = await manager.restart_training(experiment_id)
+        except Exception as exc:
+            self.notify(f"Cannot restart #{experiment_id}: {exc}", severity="error", timeout=10)
+            return None
+        self.notify(f"Restarted #{experiment_id} as #{new_id}")
+        return new_id
+
+    # -- command palette ------------------------------------------------------------
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The app's commands, then every key of the current screen (and its focused
+        widgets), so the palette finds each action by its name."""
+        yield from super().get_system_commands(screen)
+        seen: set[str] = set()
+        for node, binding, enabled, _tooltip in screen.active_bindings.values():
+            if node is self or not enabled or not binding.description:
+                continue
+            if node is not screen and not binding.show:
+                continue  # a widget's cursor keys: not worth a command
+            title = binding.tooltip or binding.description
+            if title in seen:
+                continue
+            seen.add(title)
+            yield SystemCommand(
+                title,
+                f"key: {self.get_key_display(binding)}",
+                partial(self.run_action, binding.action, node),
+            )
 
     def action_help(self) -> None:
         from tuitrain.ui.screens.help import HelpScreen
