@@ -45,6 +45,11 @@ class OutputLines(RunEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class RunDataChanged(RunEvent):
+    """Another tuitrain process ingested metrics of this run: re-read it from the store."""
+
+
+@dataclass(frozen=True, slots=True)
 class StatusChanged(RunEvent):
     status: RunStatus
 

@@ -33,6 +33,9 @@ class CatchUp:
     lines: list[str] = field(default_factory=list)
     lines_dropped: int = 0
     pending: bool = False  # more bytes are waiting (the poll limit was reached)
+    # Another tuitrain process ingested part of this run since we last looked: what it
+    # took in is in the store but was not in any of our events.
+    external: bool = False
 
 
 def _make_source(kind: str, config: dict[str, Any]) -> MetricSource:
@@ -78,6 +81,7 @@ class RunIngester:
         self.experiment_id = experiment.id
         self.run_dir = experiment.run_dir
         self.config: dict[str, Any] = json.loads(experiment.config_json or "{}")
+        self._versions: dict[str, int] = {}  # cursor versions as this ingester left them
 
     def _files(self) -> list[tuple[str, str, str]]:
         """(cursor key, source kind, path) of every source present now."""
@@ -105,6 +109,9 @@ class RunIngester:
             if size is None:
                 return
             version, state = self.store.cursor(self.experiment_id, key)
+            if self._versions.setdefault(key, version) != version:
+                out.external = True
+                self._versions[key] = version
             source = _make_source(kind, self.config)
             if state:
                 source.restore(state)
@@ -118,6 +125,7 @@ class RunIngester:
             )
             if not committed:
                 continue  # another process took these bytes; re-read its cursor
+            self._versions[key] = version + 1
             out.metrics.extend(batch.metrics)
             out.lines.extend(batch.lines)
             out.lines_dropped += batch.lines_dropped

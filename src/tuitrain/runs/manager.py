@@ -37,6 +37,7 @@ from tuitrain.runs.events import (
     Listener,
     MetricsUpdated,
     OutputLines,
+    RunDataChanged,
     RunEvent,
     RunFinished,
     StatusChanged,
@@ -45,6 +46,7 @@ from tuitrain.runs.events import (
 )
 from tuitrain.runs.ingest import CatchUp, RunIngester
 from tuitrain.runs.states import RunStatus
+from tuitrain.runs.view import progress_of
 from tuitrain.store.db import Database
 from tuitrain.store.experiments import ExperimentStore
 from tuitrain.store.models import Experiment, now
@@ -322,6 +324,11 @@ class TrainingManager:
             events.append(MetricsUpdated(rid, tuple(caught.metrics)))
         if caught.progress is not None:
             events.append(StepUpdated(rid, caught.progress))
+        if caught.external:
+            events.append(RunDataChanged(rid))
+            exp_progress = progress_of(self.store.get(rid))
+            if caught.progress is None and exp_progress is not None:
+                events.append(StepUpdated(rid, exp_progress))
         if caught.lines or caught.lines_dropped:
             events.append(OutputLines(rid, tuple(caught.lines), caught.lines_dropped))
         self.events.publish(*events)
