@@ -19,7 +19,7 @@ from tests.ui.conftest import SeededHome, loaded, replay_command, settle
 from tuitrain.executors.base import ProcessState
 from tuitrain.executors.local import LocalExecutor
 from tuitrain.metrics import MetricPoint, Progress
-from tuitrain.runs.events import MetricsUpdated, StatusChanged, StepUpdated
+from tuitrain.runs.events import MetricsUpdated, RunDataChanged, StatusChanged, StepUpdated
 from tuitrain.runs.manager import identity_of
 from tuitrain.runs.states import RunStatus
 from tuitrain.ui.app import TuitrainApp
@@ -130,6 +130,25 @@ async def test_a_flood_of_events_redraws_the_row_in_place_a_few_times(
         cells = [str(c) for c in table.get_row(str(rid))]
         assert "ep 1/2" in cells and "mAP50-… 0.4321" in cells
         assert any(c.endswith(" 25%") for c in cells)
+
+
+async def test_metrics_ingested_by_another_process_reach_the_row(
+    live_run: SeededHome, app_factory: AppFactory
+) -> None:
+    rid = live_run.live_id
+    assert rid is not None
+    app = app_factory(live_run.home)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, loaded(app))
+        table = table_of(app)
+        # What a CLI beside the TUI would have committed: metrics this app never saw.
+        store = app.manager.store
+        version, state = store.cursor(rid, "api")
+        point = MetricPoint("metrics/mAP50-95(B)", 0.777, None, 2)
+        assert store.commit_batch(rid, "api", version, {"n": 1}, [point], None)
+        app.run_events.publish([RunDataChanged(rid)])
+        await settle(pilot, lambda: table.runs[rid].metrics.get("metrics/mAP50-95(B)") == 0.777)
+        assert table.runs[rid].metrics["metrics/mAP50-95(B)"] == 0.777
 
 
 async def test_new_opens_the_wizard_and_starts_what_it_returns(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +20,18 @@ from sqlmodel import col, select
 from tuitrain.metrics import MetricPoint, Progress
 from tuitrain.runs.states import RunStatus, check_transition
 from tuitrain.store.db import Database
-from tuitrain.store.models import Experiment, IngestCursor, Metric, StatusTransition, now
+from tuitrain.store.models import (
+    Experiment,
+    IngestCursor,
+    Metric,
+    StatusTransition,
+    TrainedModel,
+    now,
+)
 
 # Lower is more reliable: the runner's own JSON lines, then files the frameworks
 # write, then what the console showed.
-SOURCE_RANK = {"jsonl": 0, "results_csv": 1, "lightning_csv": 1, "tfevents": 1, "log": 2}
+SOURCE_RANK = {"api": 0, "jsonl": 0, "results_csv": 1, "lightning_csv": 1, "tfevents": 1, "log": 2}
 
 
 def source_rank(source: str) -> int:
@@ -142,9 +149,49 @@ class ExperimentStore:
                 raise UnknownExperiment(experiment_id)
             if RunStatus(exp.status).is_active:
                 raise ValueError(f"experiment {experiment_id} is {exp.status}: stop it first")
-            for table in (Metric, IngestCursor, StatusTransition):
+            for table in (Metric, IngestCursor, StatusTransition, TrainedModel):
                 s.execute(delete(table).where(col(table.experiment_id) == experiment_id))
             s.delete(exp)
+
+    # -- models ----------------------------------------------------------------------
+    def add_models(
+        self,
+        experiment_id: int,
+        framework: str,
+        artifacts: Iterable[tuple[str, str, Mapping[str, float]]],
+    ) -> list[TrainedModel]:
+        """Register ``(name, path, metrics)`` of a run as models, in one transaction;
+        a path the run already registered is skipped. Returns the new rows."""
+        with self.db.write() as s:
+            query = select(TrainedModel.path).where(
+                col(TrainedModel.experiment_id) == experiment_id
+            )
+            known = set(s.scalars(query))
+            added = []
+            for name, path, metrics in artifacts:
+                if path in known:
+                    continue
+                known.add(path)
+                doc = {k: (None if math.isnan(v) else v) for k, v in metrics.items()}
+                model = TrainedModel(
+                    experiment_id=experiment_id,
+                    name=name,
+                    framework=framework,
+                    path=path,
+                    metrics_json=json.dumps(doc),
+                )
+                s.add(model)
+                added.append(model)
+            s.flush()
+            return added
+
+    def models(self, experiment_id: int | None = None) -> list[TrainedModel]:
+        """Registered models, oldest first (of one run when ``experiment_id`` is given)."""
+        with self.db.read() as s:
+            query = select(TrainedModel).order_by(col(TrainedModel.id))
+            if experiment_id is not None:
+                query = query.where(col(TrainedModel.experiment_id) == experiment_id)
+            return list(s.scalars(query))
 
     # -- ingestion -------------------------------------------------------------------
     def cursor(self, experiment_id: int, source: str) -> tuple[int, dict[str, Any]]:

@@ -142,6 +142,8 @@ class ExperimentsTable(DataTable[Text]):
                 self.runs[exp.id] = RunRow.of(exp, metrics.get(exp.id))
             else:
                 row.replace_record(exp)
+                if exp.id in metrics:  # re-read from the store (another process ingested)
+                    row.metrics.update(metrics[exp.id])
         if complete:
             for rid in set(self.runs) - seen:
                 del self.runs[rid]

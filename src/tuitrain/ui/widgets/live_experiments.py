@@ -15,7 +15,14 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.worker import Worker
 
-from tuitrain.runs.events import MetricsUpdated, RunEvent, RunFinished, StatusChanged, StepUpdated
+from tuitrain.runs.events import (
+    MetricsUpdated,
+    RunDataChanged,
+    RunEvent,
+    RunFinished,
+    StatusChanged,
+    StepUpdated,
+)
 from tuitrain.ui.app import TuitrainApp, report_worker_error
 from tuitrain.ui.widgets.experiments_table import ExperimentsTable
 from tuitrain.ui.widgets.run_rows import read_records, read_runs
@@ -37,6 +44,7 @@ class LiveExperimentsTable(ExperimentsTable):
         self.loaded = False  # the first read of the database is done
         self._dirty: set[int] = set()
         self._stale: set[int] = set()  # records to read again (new state, unknown run)
+        self._remetric: set[int] = set()  # runs whose metrics another process ingested
         self._fetching = False
         self._redraw_timer: Timer | None = None
 
@@ -84,6 +92,9 @@ class LiveExperimentsTable(ExperimentsTable):
                 row.metrics.update((p.name, p.value) for p in event.metrics)
             elif isinstance(event, StepUpdated):
                 row.progress = event.progress
+            elif isinstance(event, RunDataChanged):
+                self._remetric.add(rid)
+                self._stale.add(rid)
             elif isinstance(event, StatusChanged | RunFinished):
                 row.exp.status = str(event.status)
                 self._stale.add(rid)  # times, exit code, error: from the record
@@ -109,8 +120,14 @@ class LiveExperimentsTable(ExperimentsTable):
         try:
             while self._stale:
                 ids, self._stale = self._stale, set()
-                records = await asyncio.to_thread(read_records, self.tuitrain.manager, ids)
-                self.merge_runs(records)
+                remetric, self._remetric = self._remetric & ids, self._remetric - ids
+                manager = self.tuitrain.manager
+                records = await asyncio.to_thread(read_records, manager, ids)
+                metrics = {
+                    rid: await asyncio.to_thread(manager.store.last_metrics, rid)
+                    for rid in remetric
+                }
+                self.merge_runs(records, metrics)
                 self.post_message(self.Changed())
         finally:
             self._fetching = False
