@@ -158,7 +158,7 @@ class RunDetailScreen(Screen[None]):
         self.plot.show(view, left, right)
 
     def _on_run_events(self, events: list[RunEvent]) -> None:
-        from tuitrain.runs.events import MetricsUpdated, StepUpdated
+        from tuitrain.runs.events import MetricsUpdated, RunDataChanged, StepUpdated
 
         mine = [e for e in events if e.experiment_id == self.experiment_id]
         if self.exp is None:
@@ -166,6 +166,9 @@ class RunDetailScreen(Screen[None]):
             return
         reload = False
         for event in mine:
+            if isinstance(event, RunDataChanged):
+                self._load(first=True)  # another process ingested: read every series again
+                return
             if isinstance(event, MetricsUpdated):
                 known = set(self.plot.series)
                 for m in event.metrics:
