@@ -17,6 +17,9 @@ import sys
 import time
 
 
+GATE_TIMEOUT_S = 120.0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("path")
@@ -45,7 +48,10 @@ def main() -> int:
                 js.write(json.dumps({"step": i, "metrics": {"replay/index": float(i)}}) + "\n")
         if not paused and written >= args.pause_at * len(data):
             paused = True
+            deadline = time.monotonic() + GATE_TIMEOUT_S  # never outlive a failed test
             while not os.path.exists(args.gate):
+                if time.monotonic() > deadline:
+                    return 124
                 time.sleep(0.01)
         time.sleep(delay)
     return args.exit
