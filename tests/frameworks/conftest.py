@@ -33,3 +33,9 @@ def rave_db(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "data.mdb").write_bytes(b"")
     return folder
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Recipes read TUITRAIN_HOME/config.toml: never the user's own here."""
+    monkeypatch.setenv("TUITRAIN_HOME", str(tmp_path / "home"))

@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 
+import tuitrain.runners
 from tuitrain.frameworks import build_command, complete_config
+
+RUNNER = str(Path(tuitrain.runners.__file__).resolve().parent / "detr.py")
 
 
 def config(data: Path | str, python: str, **params: Any) -> dict[str, Any]:
@@ -21,11 +24,10 @@ def config(data: Path | str, python: str, **params: Any) -> dict[str, Any]:
 
 def test_typical_command(coco_dir: Path, env_python: str) -> None:
     cfg = config(coco_dir, env_python, epochs=2, batch_size=2, lr="1e-4", freeze_backbone=True)
-    cfg["params"]["device"] = "cpu"
+    cfg["params"].update(device="cpu", checkpoint="", image_size=64, workers=0)
     assert build_command(cfg) == [
         env_python,
-        "-m",
-        "tuitrain.runners.detr",
+        RUNNER,
         "--data",
         str(coco_dir),
         "--epochs",
@@ -39,6 +41,12 @@ def test_typical_command(coco_dir: Path, env_python: str) -> None:
         "--weight-decay",
         "0.0001",
         "--freeze-backbone",
+        "--checkpoint",
+        "",
+        "--image-size",
+        "64",
+        "--workers",
+        "0",
         "--device",
         "cpu",
     ]
@@ -46,9 +54,11 @@ def test_typical_command(coco_dir: Path, env_python: str) -> None:
 
 def test_defaults(coco_dir: Path, env_python: str) -> None:
     argv = build_command(config(coco_dir, env_python))
-    assert argv[5:] == [
+    assert argv[4:] == [
         "--epochs", "50", "--batch-size", "4", "--lr", "0.0001", "--lr-backbone", "1e-05",
-        "--weight-decay", "0.0001", "--no-freeze-backbone", "--device", "auto",
+        "--weight-decay", "0.0001", "--no-freeze-backbone",
+        "--checkpoint", "facebook/detr-resnet-50", "--image-size", "800", "--workers", "2",
+        "--device", "auto",
     ]  # fmt: skip
 
 
@@ -89,6 +99,8 @@ def test_no_api_key_can_reach_the_command(coco_dir: Path, env_python: str) -> No
         ({"weight_decay": "x"}, "weight_decay must be 0 or a positive number"),
         ({"freeze_backbone": "2"}, "freeze_backbone must be true or false"),
         ({"device": "tpu"}, "device must be auto, cpu or GPU ids such as 0 or 0,1"),
+        ({"image_size": 0}, "image_size must be a positive integer"),
+        ({"workers": -1}, "workers must be 0 or a positive integer"),
     ],
 )
 def test_every_refusal(

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import tuitrain.runners
 from tests.conftest import TESTS
 from tuitrain.frameworks import build_command, complete_config
 from tuitrain.frameworks.rave import ARCHITECTURES, RaveRecipe
@@ -114,5 +115,29 @@ def test_database_refusals(tmp_path: Path, env_python: str) -> None:
         build_command(config(tmp_path / "nope", env_python))
     audio = tmp_path / "audio"
     audio.mkdir()
-    with pytest.raises(ValueError, match=r"is not a RAVE database \(no data.mdb\): run rave"):
+    (audio / "notes.txt").write_text("no audio here")
+    with pytest.raises(
+        ValueError, match=r"is neither a RAVE database \(no data.mdb\) nor a folder"
+    ):
         build_command(config(audio, env_python))
+
+
+def test_a_folder_of_audio_is_preprocessed_first_in_the_same_run(
+    tmp_path: Path, env_python: str
+) -> None:
+    audio = tmp_path / "audio" / "takes"
+    audio.mkdir(parents=True)
+    (audio / "a.WAV").write_bytes(b"")
+    cfg = config(tmp_path / "audio", env_python, channels=2, n_signal=262144, device="cpu")
+    argv = build_command(cfg)
+    runners = Path(tuitrain.runners.__file__).resolve().parent
+    assert argv[:12] == [
+        env_python, str(runners / "rave_pipeline.py"),
+        "--input_path", str(tmp_path / "audio"), "--output_path", "./db",
+        "--channels", "2", "--num_signal", "262144", "--", "rave",
+    ]  # fmt: skip
+    assert argv[12:13] == ["train"]
+    assert argv[argv.index("--db_path") + 1] == "./db"
+    # The preprocessing reads rave's default chunk at least.
+    argv = build_command(config(tmp_path / "audio", env_python, n_signal=65536))
+    assert argv[argv.index("--num_signal") + 1] == "131072"

@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 
+import tuitrain.runners
 from tuitrain.frameworks import RECIPES, build_command, complete_config
 from tuitrain.frameworks.yolo import YoloRecipe
+
+RUNNER = str(Path(tuitrain.runners.__file__).resolve().parent / "yolo.py")
 
 
 def config(data: Path | str, python: str, **params: Any) -> dict[str, Any]:
@@ -25,9 +28,8 @@ def test_typical_command(data_yaml: Path, env_python: str) -> None:
     cfg = config(data_yaml, env_python, epochs=2, imgsz=64, batch=4, workers=0, device="cpu")
     cfg["params"].update(model="yolo11n.yaml", pretrained=False)
     assert build_command(cfg) == [
-        "yolo",
-        "detect",
-        "train",
+        env_python,
+        RUNNER,
         "model=yolo11n.yaml",
         f"data={data_yaml}",
         "epochs=2",
@@ -49,7 +51,7 @@ def test_defaults_are_written_out_and_auto_device_is_left_out(
     data_yaml: Path, env_python: str
 ) -> None:
     argv = build_command(config(data_yaml, env_python))
-    assert argv[3:] == [
+    assert argv[2:] == [
         "model=yolo11n.pt",
         f"data={data_yaml}",
         "epochs=100",
@@ -78,16 +80,22 @@ def test_yolo_beside_the_interpreter_is_preferred(data_yaml: Path, tmp_path: Pat
     yolo = bindir / "yolo"
     yolo.write_text("#!/bin/sh\n")
     yolo.chmod(0o755)
-    argv = build_command(config(data_yaml, str(bindir / "python")))
-    assert argv[0] == str(yolo)
+    argv = YoloRecipe(runner=False).command(config(data_yaml, str(bindir / "python")))
+    assert argv[:3] == [str(yolo), "detect", "train"]
 
 
 def test_the_runner_only_changes_the_head(data_yaml: Path, env_python: str) -> None:
     cfg = config(data_yaml, env_python)
-    cli = build_command(cfg)
-    runner = YoloRecipe(runner_module="tuitrain.runners.yolo").command(cfg)
-    assert runner[:3] == [env_python, "-m", "tuitrain.runners.yolo"]
-    assert runner[3:] == cli[3:]
+    runner = build_command(cfg)
+    cli = YoloRecipe(runner=False).command(cfg)
+    assert cli[:3] == ["yolo", "detect", "train"]
+    assert runner[:2] == [env_python, RUNNER]
+    assert runner[2:] == cli[3:]
+
+
+def test_the_runners_folder_of_a_host_can_be_set(data_yaml: Path, env_python: str) -> None:
+    cfg = {**config(data_yaml, env_python), "runners_dir": "/srv/tuitrain/runners"}
+    assert build_command(cfg)[:2] == [env_python, "/srv/tuitrain/runners/yolo.py"]
 
 
 def test_relative_paths_are_made_absolute(data_yaml: Path, env_python: str, tmp_path: Path) -> None:

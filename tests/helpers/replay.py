@@ -16,7 +16,6 @@ import re
 import sys
 import time
 
-
 GATE_TIMEOUT_S = 120.0
 
 

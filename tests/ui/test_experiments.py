@@ -143,7 +143,7 @@ async def test_metrics_ingested_by_another_process_reach_the_row(
         table = table_of(app)
         # What a CLI beside the TUI would have committed: metrics this app never saw.
         store = app.manager.store
-        version, state = store.cursor(rid, "api")
+        version, _ = store.cursor(rid, "api")
         point = MetricPoint("metrics/mAP50-95(B)", 0.777, None, 2)
         assert store.commit_batch(rid, "api", version, {"n": 1}, [point], None)
         app.run_events.publish([RunDataChanged(rid)])

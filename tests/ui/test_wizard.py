@@ -51,6 +51,7 @@ async def test_back_and_forth_keeps_every_value_and_builds_the_config() -> None:
         data = "/tmp/tuitrain-wizard-snapshots/ducks/data.yaml"
         assert config == {
             "python": ENV_PYTHON,
+            "runners_dir": "/opt/tuitrain/runners",
             "name": "yolo11n-ducks",
             "framework": "yolo",
             "host": "local",
@@ -69,9 +70,8 @@ async def test_back_and_forth_keeps_every_value_and_builds_the_config() -> None:
                 "workers": 0,
             },
             "command": [
-                "yolo",
-                "detect",
-                "train",
+                ENV_PYTHON,
+                "/opt/tuitrain/runners/yolo.py",
                 "model=yolo11n.yaml",
                 f"data={data}",
                 "epochs=2",
@@ -92,7 +92,9 @@ async def test_back_and_forth_keeps_every_value_and_builds_the_config() -> None:
         }
         assert build_command(config) == config["command"]
         shown = str(wizard(app).query_one("#command", Static).render())
-        assert shown.replace("\n", " ").startswith("yolo detect train model=yolo11n.yaml")
+        assert shown.replace("\n", " ").startswith(
+            f"{ENV_PYTHON} /opt/tuitrain/runners/yolo.py model=yolo11n.yaml"
+        )
         # The name is editable; the command follows it.
         await pilot.press("ctrl+a", "ctrl+k", *"ducks first try")
         await drain(pilot)

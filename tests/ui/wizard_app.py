@@ -80,7 +80,9 @@ def snapshot_app() -> WizardHost:
 
 # -- Pilot helpers ---------------------------------------------------------------------
 def host(catalog: DatasetCatalog, **options: Any) -> WizardHost:
-    options.setdefault("base_config", {"python": ENV_PYTHON})
+    options.setdefault(
+        "base_config", {"python": ENV_PYTHON, "runners_dir": "/opt/tuitrain/runners"}
+    )
     return WizardHost(lambda: NewTrainingScreen(catalog, **options))
 
 

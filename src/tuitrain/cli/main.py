@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tuitrain.cli.dataset import add_dataset_parser
 
     add_dataset_parser(sub)
+    from tuitrain.cli.doctor import add_doctor_parser
+
+    add_doctor_parser(sub)
     return parser
 
 
@@ -98,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise CliError("missing command (try --help)")
         if args.cmd == "dataset":
             return _run_dataset(args)
+        if args.cmd == "doctor":
+            from tuitrain.cli.doctor import run_doctor
+
+            return run_doctor(args)
         return asyncio.run(_dispatch(args))
     except CliError as exc:
         print(f"tuitrain: error: {exc}", file=sys.stderr)

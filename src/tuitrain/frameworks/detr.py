@@ -1,9 +1,13 @@
-"""DETR with transformers and PyTorch Lightning, the seed's flow, through our runner:
-``python -m tuitrain.runners.detr --data ... --epochs ...``.
+"""DETR with transformers and PyTorch Lightning, the seed's flow, through our runner
+(``runners/detr.py``, run by the training environment's interpreter)::
+
+    ENV_PYTHON /path/to/tuitrain/runners/detr.py --data DATASET --epochs 50 ...
 
 The parameters are the seed's TrainingConfig without its Roboflow part: the download is
 the datasets' business, so the runner gets a local dataset and no API key ever appears
-on a command line (where ``ps`` and the run's saved config would show it).
+on a command line (where ``ps`` and the run's saved config would show it). The runner
+writes ``final_model.pt`` and ``loss_plot.png`` in the run folder, Lightning's
+``metrics.csv`` under ``lightning_logs/`` and checkpoints under ``checkpoints/``.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from typing import Any, ClassVar
 from tuitrain.frameworks.params import ParamSpec, device_param, format_value
 from tuitrain.frameworks.recipe import BuildContext, Recipe
 
-RUNNER_MODULE = "tuitrain.runners.detr"
+RUNNER_SCRIPT = "detr.py"
+PRETRAINED = "facebook/detr-resnet-50"
 COCO_FILES = ("train/_annotations.coco.json", "annotations.json")
 
 
@@ -62,6 +67,27 @@ class DetrRecipe(Recipe):
             False,
             help="train only the transformer and heads",
         ),
+        ParamSpec(
+            "checkpoint",
+            "Pretrained model",
+            "str",
+            PRETRAINED,
+            choices=(PRETRAINED,),
+            optional=True,
+            group="model",
+            help="used when in the local Hugging Face cache; empty or missing: a tiny DETR "
+            "from scratch",
+        ),
+        ParamSpec(
+            "image_size",
+            "Image size",
+            "int",
+            800,
+            minimum=0,
+            exclusive=True,
+            help="shortest image side after resizing, in pixels",
+        ),
+        ParamSpec("workers", "Workers", "int", 2, minimum=0, help="data loader processes"),
         device_param(),
     )
 
@@ -75,9 +101,12 @@ class DetrRecipe(Recipe):
         return f"{path} is not a COCO folder (no train/_annotations.coco.json or annotations.json)"
 
     def argv(self, values: Mapping[str, Any], ctx: BuildContext) -> list[str]:
-        args = [ctx.python, "-m", RUNNER_MODULE, "--data", values["data"]]
+        args = [ctx.python, ctx.runner(RUNNER_SCRIPT), "--data", values["data"]]
         for key in ("epochs", "batch_size", "lr", "lr_backbone", "weight_decay"):
             args += [_flag(key), format_value(values[key])]
         args.append("--freeze-backbone" if values["freeze_backbone"] else "--no-freeze-backbone")
+        args += ["--checkpoint", values["checkpoint"] or ""]
+        for key in ("image_size", "workers"):
+            args += [_flag(key), format_value(values[key])]
         args += ["--device", values["device"]]
         return args

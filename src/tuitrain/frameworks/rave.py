@@ -22,6 +22,11 @@ from tuitrain.frameworks.params import ParamSpec, device_ids, device_param, form
 from tuitrain.frameworks.recipe import BuildContext, Recipe
 
 RAVE_OUT = "runs"
+PIPELINE_SCRIPT = "rave_pipeline.py"
+# `rave preprocess --output_path` needs a folder part: "db" alone fails.
+PREPROCESSED_DB = "./db"
+PREPROCESS_SIGNAL = 131072  # rave preprocess's default chunk, in samples
+AUDIO_EXTENSIONS = (".aif", ".aiff", ".wav", ".opus", ".mp3", ".aac", ".flac", ".ogg")
 # rave/configs/*.gin of acids-rave 2.3: one architecture, then any modifiers.
 ARCHITECTURES = (
     "v1",
@@ -59,6 +64,14 @@ def _check_overrides(value: Any) -> str | None:
     return None
 
 
+def has_audio(folder: str) -> bool:
+    """Whether ``folder`` holds audio files ``rave preprocess`` reads (at any depth)."""
+    for _root, _dirs, files in os.walk(folder):
+        if any(f.lower().endswith(AUDIO_EXTENSIONS) for f in files):
+            return True
+    return False
+
+
 class RaveRecipe(Recipe):
     name = "rave"
     label = "RAVE (acids-rave)"
@@ -68,7 +81,7 @@ class RaveRecipe(Recipe):
         "PYTHONUNBUFFERED": "1",
     }
     dataset_param = "db_path"
-    dataset_hint = "a RAVE database made by rave preprocess"
+    dataset_hint = "a RAVE database (rave preprocess) or a folder of audio files"
     length_param = "max_steps"
     path_params = frozenset({"db_path"})
     params = (
@@ -78,7 +91,7 @@ class RaveRecipe(Recipe):
             "str",
             required=True,
             group="dataset",
-            help="a RAVE database made by rave preprocess",
+            help="a RAVE database, or a folder of audio files (preprocessed in the run)",
         ),
         ParamSpec(
             "config",
@@ -143,15 +156,23 @@ class RaveRecipe(Recipe):
     def check_dataset(self, path: str) -> str | None:
         if not os.path.isdir(path):
             return f"database folder {path} does not exist"
-        if not os.path.isfile(os.path.join(path, "data.mdb")):
-            return f"{path} is not a RAVE database (no data.mdb): run rave preprocess first"
+        if not os.path.isfile(os.path.join(path, "data.mdb")) and not has_audio(path):
+            return f"{path} is neither a RAVE database (no data.mdb) nor a folder of audio files"
         return None
 
     def argv(self, values: Mapping[str, Any], ctx: BuildContext) -> list[str]:
-        args = [ctx.tool("rave"), "train", "--config", values["config"]]
+        db = values["db_path"]
+        head: list[str] = []
+        if ctx.local and not os.path.isfile(os.path.join(db, "data.mdb")) and has_audio(db):
+            # A folder of audio: `rave preprocess` into the run folder first, same run.
+            head = [ctx.python, ctx.runner(PIPELINE_SCRIPT), "--input_path", db]
+            head += ["--output_path", PREPROCESSED_DB, "--channels", str(values["channels"])]
+            head += ["--num_signal", str(max(PREPROCESS_SIGNAL, values["n_signal"])), "--"]
+            db = PREPROCESSED_DB
+        args = [*head, ctx.tool("rave"), "train", "--config", values["config"]]
         for modifier in values["modifiers"]:
             args += ["--config", modifier]
-        args += ["--db_path", values["db_path"], "--name", ctx.name, "--out_path", RAVE_OUT]
+        args += ["--db_path", db, "--name", ctx.name, "--out_path", RAVE_OUT]
         for key in ("max_steps", "batch", "channels", "n_signal", "val_every", "workers"):
             args += [f"--{key}", format_value(values[key])]
         device = values["device"]

@@ -35,11 +35,14 @@ def display_command(argv: Sequence[str]) -> str:
 class BuildContext:
     """Where and how the command will run.
 
-    ``python`` is the training environment's interpreter (the current one unless the
-    config names another); ``prefix`` goes before the whole command (such as
-    ``conda run -n rave``); relative paths typed by the user are made absolute against
-    ``cwd``, since the run itself starts in its own run folder; on a ``local`` host,
-    dataset paths are also checked on disk.
+    ``python`` is the training environment's interpreter and ``prefix`` goes before
+    the whole command (such as ``conda run -n rave``): the config's own ``python`` and
+    ``command_prefix`` when it has them, else the host's environment for the framework
+    in ``config.toml`` (see :mod:`tuitrain.frameworks.environments`), else the current
+    interpreter. ``runners`` is the folder of tuitrain's runner scripts on the host.
+    Relative paths typed by the user are made absolute against ``cwd``, since the run
+    itself starts in its own run folder; on a ``local`` host, dataset paths are also
+    checked on disk.
     """
 
     name: str
@@ -47,20 +50,34 @@ class BuildContext:
     prefix: tuple[str, ...]
     cwd: str
     local: bool
+    runners: str = ""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], fallback_name: str) -> BuildContext:
+        """``fallback_name``: the framework, also the run's name when it has none."""
+        from tuitrain.frameworks.environments import environment_for, load_settings, runners_dir
+
         prefix = config.get("command_prefix") or ()
         if isinstance(prefix, str) or not all(isinstance(p, str) for p in prefix):
             raise ParamError("command_prefix must be a list of strings")
         host = str(config.get("host") or "local")
+        python = str(config.get("python") or "")
+        settings = load_settings()
+        if not python and not prefix:
+            env = environment_for(fallback_name, host, settings)
+            python, prefix = env.python, env.prefix
         return cls(
             name=run_slug(str(config.get("name") or ""), fallback_name),
-            python=str(config.get("python") or sys.executable),
+            python=python or sys.executable,
             prefix=tuple(prefix),
             cwd=str(config.get("cwd") or os.getcwd()),
             local=host == "local",
+            runners=str(config.get("runners_dir") or runners_dir(host, settings)),
         )
+
+    def runner(self, script: str) -> str:
+        """The path of one of tuitrain's runner scripts (``yolo.py``) on the host."""
+        return os.path.join(self.runners, script)
 
     def tool(self, name: str) -> str:
         """A console script of the training environment: the one beside its

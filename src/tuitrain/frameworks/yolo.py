@@ -1,13 +1,16 @@
-"""YOLO with Ultralytics: ``yolo detect train key=value ...``.
+"""YOLO with Ultralytics, through our runner (``runners/yolo.py``, which calls
+``YOLO(model).train(**kwargs)`` with callbacks writing ``metrics.jsonl``)::
+
+    ENV_PYTHON /path/to/tuitrain/runners/yolo.py model=yolo11n.pt data=... epochs=100 ...
 
 Results land in ``<run folder>/yolo/<run name>/`` (``results.csv``, ``weights/best.pt``
-and ``last.pt``): the run starts in its run folder, and a one-part relative
-``project=`` stays relative to it in every Ultralytics version (newer ones nest
-multi-part relative projects under their own runs folder).
+and ``last.pt``): the run starts in its run folder and the runner makes ``project=``
+absolute against it (through the API, Ultralytics would nest a relative project under
+its own ``runs/detect/``).
 
-The arguments are Ultralytics' own ``key=value`` pairs, so switching to a runner that
-passes them to ``YOLO(model).train(**kwargs)`` only changes the head of the command:
-set ``runner_module`` (``python -m tuitrain.runners.yolo key=value ...``).
+The arguments are Ultralytics' own ``key=value`` pairs, so ``YoloRecipe(runner=False)``
+gives the same training as the plain CLI (``yolo detect train key=value ...``), with
+metrics from ``results.csv`` and the console only.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from tuitrain.frameworks.params import ParamSpec, device_param, format_value
 from tuitrain.frameworks.recipe import BuildContext, Recipe
 
 YOLO_PROJECT = "yolo"
+RUNNER_SCRIPT = "yolo.py"
 OPTIMIZERS = ("auto", "SGD", "Adam", "AdamW", "NAdam", "RAdam", "RMSProp")
 MODELS = (
     "yolo11n.pt",
@@ -128,8 +132,8 @@ class YoloRecipe(Recipe):
         ParamSpec("workers", "Workers", "int", 8, minimum=0, help="data loader processes"),
     )
 
-    def __init__(self, runner_module: str | None = None) -> None:
-        self.runner_module = runner_module
+    def __init__(self, runner: bool = True) -> None:
+        self.runner = runner
 
     def resolve_path(self, name: str, value: str, ctx: BuildContext) -> str:
         # A bare model name (yolo11n.pt) is Ultralytics' to find, unless it is a file
@@ -150,8 +154,8 @@ class YoloRecipe(Recipe):
         return None if os.path.isfile(path) else f"data file {path} does not exist"
 
     def argv(self, values: Mapping[str, Any], ctx: BuildContext) -> list[str]:
-        if self.runner_module:
-            head = [ctx.python, "-m", self.runner_module]
+        if self.runner:
+            head = [ctx.python, ctx.runner(RUNNER_SCRIPT)]
         else:
             head = [ctx.tool("yolo"), "detect", "train"]
         keys = ("model", "data", "epochs", "imgsz", "batch", "lr0", "optimizer", "patience")

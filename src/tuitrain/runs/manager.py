@@ -402,6 +402,10 @@ class TrainingManager:
             summary_metrics_json=summary,
         )
         if done is not None:
+            if new is RunStatus.COMPLETED:  # its weights, plots, checkpoints as models
+                from tuitrain.frameworks.artifacts import register_artifacts
+
+                await asyncio.to_thread(register_artifacts, self.store, done, executor.list_files)
             self.events.publish(
                 StatusChanged(experiment_id, new),
                 RunFinished(experiment_id, new, new is RunStatus.COMPLETED, message),
