@@ -123,3 +123,17 @@ def test_python_dash_m_and_console_script_agree(home: Path) -> None:
     out = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("tuitrain ")
     assert cli(home, "--version").stdout == out.stdout
+
+
+def test_models_lists_nothing_for_a_custom_run_and_refuses_unknown_ids(home: Path) -> None:
+    rid = cli(home, "run", "--name", "m", "--", *py("print('x')"), check=True).stdout.strip()
+    cli(home, "wait", rid, check=True)
+    assert json.loads(cli(home, "models", rid, "--json", check=True).stdout) == []
+    missing = cli(home, "models", "77")
+    assert missing.returncode == 2 and "no experiment with id 77" in missing.stderr
+
+
+def test_a_framework_run_without_command_is_built_by_its_recipe(home: Path) -> None:
+    bad = cli(home, "run", "--name", "y", "--framework", "yolo", "--set", "epochs=0")
+    assert bad.returncode == 2 and "data is required" in bad.stderr
+    assert json.loads(cli(home, "ls", "--json", check=True).stdout) == []

@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import sys
+from typing import Any
 
 from tuitrain.cli.main import _parse_value, write_csv
 from tuitrain.executors.base import OUTPUT_LOG
@@ -29,19 +30,26 @@ async def cmd_run(manager: TrainingManager, args: argparse.Namespace) -> int:
     command = list(args.command)
     if command and command[0] == "--":
         command = command[1:]
-    if not command:
+    recipe_run = not command and args.framework != "custom"
+    if not command and not recipe_run:
         raise ValueError(
             "empty command: give it after --, e.g. tuitrain run --name x -- python train.py"
         )
-    config = {
+    config: dict[str, Any] = {
         "name": args.name,
         "framework": args.framework,
         "parser": args.parser,
         "patterns": dict(args.pattern),
         "params": {k: _parse_value(v) for k, v in args.set},
-        "command": command,
-        "cwd": os.path.abspath(args.cwd) if args.cwd else os.getcwd(),
     }
+    if recipe_run:
+        # The framework's recipe writes the command from --set parameters; it runs in
+        # the run folder so everything it writes lands there.
+        if args.cwd:
+            config["cwd"] = os.path.abspath(args.cwd)
+    else:
+        config["command"] = command
+        config["cwd"] = os.path.abspath(args.cwd) if args.cwd else os.getcwd()
     await manager.open(follow=False)
     run_id = await manager.start_training(config)
     exp = manager.get_experiment(run_id)
@@ -165,6 +173,29 @@ async def cmd_wait(manager: TrainingManager, args: argparse.Namespace) -> int:
 async def cmd_restart(manager: TrainingManager, args: argparse.Namespace) -> int:
     await manager.refresh(args.id)
     print(await manager.restart_training(args.id))
+    return 0
+
+
+async def cmd_models(manager: TrainingManager, args: argparse.Namespace) -> int:
+    if args.id is not None:
+        manager.get_experiment(args.id)  # an unknown id is an error, not an empty list
+    models = manager.store.models(args.id)
+    docs = [
+        {
+            "id": m.id,
+            "experiment_id": m.experiment_id,
+            "name": m.name,
+            "framework": m.framework,
+            "path": m.path,
+            "metrics": json.loads(m.metrics_json or "{}"),
+        }
+        for m in models
+    ]
+    if args.json:
+        print(json.dumps(docs, indent=2))
+        return 0
+    for d in docs:
+        print(f"{d['id']}  run {d['experiment_id']}  {d['framework']}  {d['name']}  {d['path']}")
     return 0
 
 

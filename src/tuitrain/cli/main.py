@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("id", type=int)
 
+    models = sub.add_parser("models", help="trained models registered by completed runs")
+    models.add_argument("id", type=int, nargs="?", default=None, help="only this run's")
+    models.add_argument("--json", action="store_true")
+
     metrics = sub.add_parser("metrics", help="a run's metrics")
     metrics.add_argument("id", type=int)
     metrics.add_argument(
