@@ -19,6 +19,7 @@ from tuitrain.runs.view import (
     duration_seconds,
     eta_seconds,
     format_seconds,
+    fraction_done,
     progress_of,
     progress_text,
 )
@@ -79,7 +80,7 @@ async def cmd_ls(manager: TrainingManager, args: argparse.Namespace) -> int:
     rows = []
     for e in experiments:
         prog = progress_of(e)
-        frac = prog.fraction if prog else None
+        frac = fraction_done(e, prog)
         rows.append(
             (
                 str(e.id),

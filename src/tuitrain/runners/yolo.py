@@ -126,7 +126,13 @@ class MetricCallbacks:
         self.writer.log(
             record,
             epoch=trainer.epoch + 1,
-            progress={"epoch": trainer.epoch + 1, "total_epochs": trainer.epochs},
+            # The epoch is done: all its batches (else it would read as just begun).
+            progress={
+                "epoch": trainer.epoch + 1,
+                "total_epochs": trainer.epochs,
+                "step": len(trainer.train_loader),
+                "total_steps": len(trainer.train_loader),
+            },
         )
 
 

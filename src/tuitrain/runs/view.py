@@ -17,6 +17,14 @@ def progress_of(exp: Experiment) -> Progress | None:
         return None
 
 
+def fraction_done(exp: Experiment, progress: Progress | None) -> float | None:
+    """Overall completion: all of it once the run COMPLETED, whatever the tool's last
+    progress line said (it may have been printed at the start of the last epoch)."""
+    if exp.status == "COMPLETED":
+        return 1.0
+    return progress.fraction if progress is not None else None
+
+
 def eta_seconds(
     exp: Experiment, progress: Progress | None, at: float | None = None
 ) -> float | None:
@@ -82,7 +90,7 @@ def describe(exp: Experiment, last_metrics: dict[str, float]) -> dict[str, Any]:
         if progress is None
         else {
             **progress.to_json(),
-            "fraction": progress.fraction,
+            "fraction": fraction_done(exp, progress),
             "eta_s": eta_seconds(exp, progress),
         },
         "metrics": last_metrics,

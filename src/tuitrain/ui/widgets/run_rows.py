@@ -186,9 +186,9 @@ def epoch_or_step(progress: Progress | None) -> str:
 
 def progress_bar(row: RunRow, width: int, colour: Style, empty: Style) -> Text:
     """A bar of ``width`` cells ending in the percentage, e.g. "━━━━╺━━ 57%"."""
-    fraction = row.progress.fraction if row.progress else None
-    if fraction is None and row.status is RunStatus.COMPLETED:
-        fraction = 1.0
+    from tuitrain.runs.view import fraction_done
+
+    fraction = fraction_done(row.exp, row.progress)
     if fraction is None:  # no total known: at least where it is ("st 1200/?")
         return Text(epoch_or_step(row.progress), style=empty)
     label = f"{fraction * 100:3.0f}%"
