@@ -207,3 +207,16 @@ def test_snapshot_failed_run(
         await open_detail(pilot, ids["rave-crash"])
 
     assert snap_compare(app_factory(home), terminal_size=(100, 30), run_before=open_it)
+
+
+def test_batch_samples_get_their_own_view_plotted_against_steps() -> None:
+    from tuitrain.ui.widgets.metrics_plot import BATCHES, LOSSES, Point, view_members, views, x_axis
+
+    names = ["train/box_loss", "val/box_loss", "lr/pg0", "batch/loss", "batch/lr"]
+    assert views(names)[0] == LOSSES and BATCHES in views(names)
+    assert view_members(LOSSES, names) == (["train/box_loss", "val/box_loss"], ["lr/pg0"])
+    assert view_members(BATCHES, names) == (["batch/loss"], ["batch/lr"])
+    per_epoch = [Point(None, 1, 1.0), Point(None, 2, 0.5)]
+    per_batch = [Point(1, 1, 1.0), Point(2, 1, 0.9), Point(3, 2, 0.8)]
+    assert x_axis([per_epoch]) == "epoch"
+    assert x_axis([per_batch]) == "step"

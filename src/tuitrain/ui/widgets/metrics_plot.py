@@ -19,6 +19,7 @@ MARKERS = ("hd", "braille", "dot")
 MAX_FPS = 4
 EMA_WEIGHT = 0.6  # TensorBoard's default smoothing
 LOSSES = "losses"  # the view of every loss, train and validation
+BATCHES = "batch losses"  # sampled per-batch losses, against the step
 LEARNING_RATE = "learning rate"
 
 
@@ -41,11 +42,18 @@ def is_loss(name: str) -> bool:
     return "loss" in name.lower() and not is_learning_rate(name)
 
 
+def is_batch_sample(name: str) -> bool:
+    """Sampled per-batch values (our runners' ``batch/...``), charted on their own."""
+    return name.startswith("batch/")
+
+
 def views(names: Iterable[str]) -> list[str]:
     """What the metric picker offers: losses and learning rate, then each metric."""
     names = sorted(set(names))
     offered = [LOSSES] if any(map(is_loss, names)) else []
     offered += [LEARNING_RATE] if any(map(is_learning_rate, names)) else []
+    if any(is_batch_sample(n) for n in names) and any(not is_batch_sample(n) for n in names):
+        offered += [BATCHES]
     return offered + names
 
 
@@ -53,6 +61,11 @@ def view_members(view: str, names: Iterable[str]) -> tuple[list[str], list[str]]
     """(left axis, right axis) metric names of a view: the losses view puts the
     learning rate on the right axis; train series before validation ones."""
     names = sorted(set(names), key=lambda n: (not n.lower().startswith("train"), n))
+    if view == BATCHES:
+        batch = [n for n in names if is_batch_sample(n)]
+        return [n for n in batch if is_loss(n)], [n for n in batch if is_learning_rate(n)][:1]
+    if any(not is_batch_sample(n) for n in names):
+        names = [n for n in names if not is_batch_sample(n)]  # epochs first; batches apart
     if view == LOSSES:
         return [n for n in names if is_loss(n)], [n for n in names if is_learning_rate(n)][:1]
     if view == LEARNING_RATE:
@@ -73,9 +86,12 @@ def ema(values: Sequence[float], weight: float = EMA_WEIGHT) -> list[float]:
 
 
 def x_axis(points: Iterable[Sequence[Point]]) -> str:
-    """ "epoch" when every point has one, else "step", else "index"."""
-    every = [p for series in points for p in series]
-    if every and all(p.epoch is not None for p in every):
+    """ "epoch" when every point has one and no series has two in one epoch (per-batch
+    samples would stack up vertically), else "step", else "index"."""
+    series_list = [list(series) for series in points]
+    every = [p for series in series_list for p in series]
+    per_epoch = all(len({p.epoch for p in s}) == len(s) for s in series_list)
+    if every and all(p.epoch is not None for p in every) and per_epoch:
         return "epoch"
     if every and all(p.step is not None for p in every):
         return "step"
