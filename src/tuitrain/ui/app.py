@@ -6,6 +6,7 @@ after the first frame, so the app paints as fast as a bare Textual app.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -74,7 +75,8 @@ class TuitrainApp(App[None]):
 
     async def _open_engine(self) -> None:
         try:
-            manager = self._manager_factory()
+            # In a thread: importing the store (SQLAlchemy) must not freeze the keys.
+            manager = await asyncio.to_thread(self._manager_factory)
             await manager.open()
         except Exception as exc:  # a broken database must not show a traceback
             self.notify(f"Cannot open the tuitrain database: {exc}", severity="error", timeout=30)
