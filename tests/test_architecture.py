@@ -9,13 +9,24 @@ import sys
 
 import tuitrain
 
-HEAVY = ("textual", "torch", "ultralytics", "transformers", "pytorch_lightning", "lightning", "rave")
+HEAVY = (
+    "textual",
+    "torch",
+    "ultralytics",
+    "transformers",
+    "pytorch_lightning",
+    "lightning",
+    "rave",
+)
 
 
 def _domain_modules() -> list[str]:
     names = []
     for info in pkgutil.walk_packages(tuitrain.__path__, "tuitrain."):
-        if info.name.startswith(("tuitrain.ui", "tuitrain.runners")) or info.name == "tuitrain.__main__":
+        if (
+            info.name.startswith(("tuitrain.ui", "tuitrain.runners"))
+            or info.name == "tuitrain.__main__"
+        ):
             continue
         names.append(info.name)
     return names
