@@ -1,16 +1,17 @@
 """Values every metric source produces: metric points and training progress.
 
-Plain dataclasses, shared by stdout parsers, structured-file readers and the manager.
+Immutable named tuples, shared by stdout parsers, structured-file readers and the
+manager. They are built for every console line a run prints, so they are cheap: hot
+paths may even build them with ``tuple.__new__(MetricPoint, (name, value, step, epoch,
+wall_time))``, which skips the Python-level constructor.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class MetricPoint:
+class MetricPoint(NamedTuple):
     """One scalar of a run, e.g. ``train/box_loss`` at epoch 3."""
 
     name: str
@@ -20,8 +21,7 @@ class MetricPoint:
     wall_time: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Progress:
+class Progress(NamedTuple):
     """Where a run stands. Epochs are 1-based counts done/total as the tool prints them.
 
     ``step``/``total_steps`` are the batch position inside the current epoch when
@@ -49,11 +49,11 @@ class Progress:
         return None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Progress | None:
         if not data:
             return None
-        fields = {k: data.get(k) for k in cls.__dataclass_fields__}
+        fields = {k: data.get(k) for k in cls._fields}
         return cls(**fields)

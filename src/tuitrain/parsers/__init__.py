@@ -7,10 +7,11 @@ framework parser in addition to what it recognises itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from tuitrain.parsers.base import EMPTY, OutputParser, ParseResult
+from tuitrain.metrics import MetricPoint, Progress
+from tuitrain.parsers.base import EMPTY, Batch, OutputParser, ParseResult, feed_each, feed_many
 from tuitrain.parsers.lightning import LightningParser
 from tuitrain.parsers.progress_bars import RICH_BAR, TQDM_BAR
 from tuitrain.parsers.rave import RaveParser
@@ -29,6 +30,7 @@ __all__ = [
     "UltralyticsParser",
     "WithPatterns",
     "detect_framework",
+    "feed_many",
     "make_parser",
 ]
 
@@ -75,6 +77,9 @@ class WithPatterns:
     def feed(self, line: str, final: bool) -> ParseResult:
         return _merge(self.primary.feed(line, final), self.extra.feed(line, final))
 
+    def feed_many(self, segments: Sequence[tuple[str, bool]]) -> Batch:
+        return feed_each(self, segments)
+
     def state(self) -> dict[str, Any]:
         return {"primary": self.primary.state(), "extra": self.extra.state()}
 
@@ -100,8 +105,9 @@ class AutoParser:
         self._extra = RegexParser(patterns, defaults=False) if patterns else None
         self.detected: str | None = None
         self._delegate: OutputParser | None = None
+        self.feed: Callable[[str, bool], ParseResult] = self._feed_any
 
-    def feed(self, line: str, final: bool) -> ParseResult:
+    def _feed_any(self, line: str, final: bool) -> ParseResult:
         try:
             return self._feed(line, final)
         except Exception:  # pragma: no cover - a parser must never stop a follower
@@ -121,9 +127,49 @@ class AutoParser:
             result = _merge(result, self._extra.feed(line, final))
         return result
 
+    def feed_many(self, segments: Sequence[tuple[str, bool]]) -> Batch:
+        """As :meth:`feed` one segment after the other; see :func:`feed_many`."""
+        metrics: list[MetricPoint] = []
+        progress: Progress | None = None
+        start = 0
+        if self._delegate is None:
+            metrics, progress, start = self._detect(segments)
+        if start == len(segments):
+            return metrics, progress
+        rest = segments[start:] if start else segments
+        if self._extra is not None or self._delegate is None:
+            more, last = feed_each(self, rest)
+        else:
+            more, last = feed_many(self._delegate, rest)
+        if more:
+            metrics += more
+        return metrics, progress if last is None else last
+
+    def _detect(
+        self, segments: Sequence[tuple[str, bool]]
+    ) -> tuple[list[MetricPoint], Progress | None, int]:
+        """Feed segments until one gives the framework away: the metrics, the last
+        progress and how many segments that took."""
+        metrics: list[MetricPoint] = []
+        progress: Progress | None = None
+        used = 0
+        feed = self._feed_any
+        for line, final in segments:
+            used += 1
+            result = feed(line, final)
+            if result.metrics:
+                metrics += result.metrics
+            if result.progress is not None:
+                progress = result.progress
+            if self.detected is not None:
+                break
+        return metrics, progress, used
+
     def _use(self, name: str) -> None:
         self.detected = name
         self._delegate = _framework(name, self._max_steps)
+        # Known now: straight to the framework parser (it never raises either).
+        self.feed = self._delegate.feed if self._extra is None else self._feed_any
 
     def state(self) -> dict[str, Any]:
         state: dict[str, Any] = {"detected": self.detected}
@@ -143,6 +189,7 @@ class AutoParser:
             self._delegate.restore(state.get("delegate") or {})
         else:
             self.detected, self._delegate = None, None
+            self.feed = self._feed_any
             self._fallback.restore(state.get("fallback") or {})
         if self._extra is not None:
             self._extra.restore(state.get("extra") or {})

@@ -24,11 +24,12 @@ in the train bar (see :mod:`tuitrain.parsers.rave`), which shifts steps here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 from tuitrain.metrics import MetricPoint, Progress
-from tuitrain.parsers.base import EMPTY, ParseResult
+from tuitrain.parsers.base import EMPTY, Batch, ParseResult, deferred
 from tuitrain.parsers.progress_bars import (
     RICH_METRIC,
     parse_duration,
@@ -41,9 +42,11 @@ from tuitrain.parsers.progress_bars import (
 
 # The train bar. Groups: epoch, last epoch (Rich only), n, total, elapsed, remaining,
 # rate, postfix. Numbers are ASCII digits of bounded length, so int() cannot fail.
+# Possessive (``*+``, ``?+``): no backtracking into a part could make the rest match
+# (each stops where the next one has to start), so the match is the same, only cheaper.
 _TQDM_EPOCH = re.compile(
-    r"Epoch ([0-9]{1,9})()(?::[^|]*)?\|[^|]*\| *([0-9]{1,18})/([0-9]{1,18}|\?) *"
-    r"\[([^<,\]]*)<?([^,\]]*)(?:, *([^,\]]*))?([^\]]*)\]"
+    r"Epoch ([0-9]{1,9})()(?::[^|]*+)?+\|[^|]*+\| *+([0-9]{1,18}+)/([0-9]{1,18}+|\?) *+"
+    r"\[([^<,\]]*+)<?+([^,\]]*+)(?:, *+([^,\]]*+))?+([^\]]*+)\]"
 )
 _RICH_EPOCH = re.compile(
     r"Epoch ([0-9]{1,9})(?:/(-?[0-9]{1,9}))? +[━╸╺╾╼─]+ +([0-9]{1,18})/([0-9]{1,18}|\?|--|None) +"
@@ -70,6 +73,24 @@ def _is_other_text(line: str) -> bool:
     )
 
 
+# What a train bar's :class:`Progress` needs: epoch, total epochs, n, total, the match (its
+# rate and remaining texts are only made into numbers for a progress that is read) and
+# whether it is a Rich bar.
+_BarArgs = tuple[int, int | None, int, int | None, "re.Match[str]", bool]
+_new = tuple.__new__
+
+
+def _bar_progress(args: _BarArgs) -> Progress:
+    epoch, total_epochs, n, total, m, rich = args
+    rate_s = m.group(7)
+    rate = (to_float(rate_s) or None) if rich else parse_rate(rate_s)
+    eta = None
+    if total is not None and total_epochs is not None:
+        left = total_epochs - epoch - 1
+        eta = run_eta(rate, total - n, left, total, parse_duration(m.group(6)))
+    return _new(Progress, (epoch + 1, total_epochs, n, total, rate, eta))
+
+
 class LightningParser:
     """Parser for ``Trainer.fit`` console output with the default progress bars."""
 
@@ -90,90 +111,143 @@ class LightningParser:
         self._rich_cont = False  # the last segment was a Rich bar (wrapped metrics follow)
         self._post_text: str | None = None  # cache: last postfix text and its values
         self._post_values: list[tuple[str, float]] = []
+        self._bar: _BarArgs | None = None  # set by _scan for a train bar's progress
 
     def feed(self, line: str, final: bool) -> ParseResult:
         try:
-            return self._feed(line, final)
+            released = self._scan(line, final)
+            bar = self._bar
+            if bar is None:
+                return ParseResult(released) if released else EMPTY
+            self._bar = None
+            return deferred(released or [], _bar_progress, bar)
         except Exception:  # pragma: no cover - a parser must never stop a follower
+            self._bar = None
             return EMPTY
+
+    def feed_many(self, segments: Iterable[tuple[str, bool]]) -> Batch:
+        """What :meth:`feed` gives for each segment in turn: all metrics and the last
+        progress. Only that progress is built."""
+        metrics: list[MetricPoint] = []
+        last: _BarArgs | None = None
+        scan = self._scan
+        for line, final in segments:
+            try:
+                released = scan(line, final)
+            except Exception:  # pragma: no cover - a parser must never stop a follower
+                self._bar = None
+                continue
+            if released:
+                metrics += released
+            if self._bar is not None:
+                last = self._bar
+                self._bar = None
+        return metrics, None if last is None else _bar_progress(last)
 
     def _feed(self, line: str, final: bool) -> ParseResult:
-        if line.startswith("Epoch "):
-            return self._train_bar(line, final)
-        cont = self._rich_cont
-        self._rich_cont = False
-        if cont and line.startswith(" ") and RICH_METRIC.match(line.lstrip()):
-            self._rich_cont = True
-            self._take(rich_metrics(line))
-            if _STOPPED in line:
-                return ParseResult(self._release())
-            return EMPTY
-        if line.startswith("Validation"):
-            self._val_ran = self._in_val = True
-            return EMPTY
-        if final and self._pending and _is_other_text(line):
-            return self._other_text(line)
-        return EMPTY
+        """:meth:`feed` without its safety net."""
+        released = self._scan(line, final)
+        bar, self._bar = self._bar, None
+        if bar is None:
+            return ParseResult(released) if released else EMPTY
+        return ParseResult(released or [], _bar_progress(bar))
 
-    def _other_text(self, line: str) -> ParseResult:
-        """A print releases the held values, but not validation values shown while the
-        validation still runs (Rich redraws them stale around prints in callbacks)."""
-        return ParseResult(self._release(hold_epoch_level=self._in_val and _STOPPED not in line))
-
-    def _train_bar(self, line: str, final: bool) -> ParseResult:
-        rich = False
-        m = _TQDM_EPOCH.match(line) if "|" in line else None
-        if m is None and "•" in line:
-            m = _RICH_EPOCH.match(line)
-            rich = True
-        if m is None:
+    def _scan(self, line: str, final: bool) -> list[MetricPoint] | None:
+        """Take one segment in; the values it releases. A train bar leaves what its
+        progress needs in ``_bar``."""
+        if not line.startswith("Epoch "):
+            cont = self._rich_cont
             self._rich_cont = False
+            if cont and line.startswith(" ") and RICH_METRIC.match(line.lstrip()):
+                self._rich_cont = True
+                self._take(rich_metrics(line))
+                if _STOPPED in line:
+                    return self._release()
+                return None
+            if line.startswith("Validation"):
+                self._val_ran = self._in_val = True
+                return None
             if final and self._pending and _is_other_text(line):
                 return self._other_text(line)
-            return EMPTY
-        epoch_s, last_s, n_s, total_s, _, remaining_s, rate_s, post = m.groups()
+            return None
+        # The train bar.
+        rich = False
+        m = _TQDM_EPOCH.match(line) if "|" in line else None
+        if m is None:
+            if "•" in line:
+                m = _RICH_EPOCH.match(line)
+                rich = True
+            if m is None:
+                self._rich_cont = False
+                if final and self._pending and _is_other_text(line):
+                    return self._other_text(line)
+                return None
+        epoch_s, n_s, total_s, post = m.group(1, 3, 4, 8)
         epoch, n = int(epoch_s), int(n_s)  # at most 18 ASCII digits: cannot fail
         total = int(total_s) if total_s.isdigit() else None
         if rich:
+            last_s = m.group(2)
             if last_s and last_s[0] != "-":
                 self._total_epochs = int(last_s) + 1
-            rate = to_float(rate_s) or None
-        else:
-            rate = parse_rate(rate_s)
-        released = (
-            [] if epoch == self._epoch and n == self._batch else self._move_to(epoch, n, total)
-        )
+        released: list[MetricPoint] | None = None
+        if epoch != self._epoch or n != self._batch:
+            # A new position: record the values held at the previous one.
+            pending = self._pending
+            if pending:
+                released = []
+                step, at = self._step, self._epoch
+                for key, value in pending.items():
+                    if is_epoch_level(key):
+                        self._epoch_values[key] = value
+                        self._val_ran = False
+                    released.append(_new(MetricPoint, (key, value, step, at, None)))
+                pending.clear()
+            self._emitted.clear()
+            if epoch != self._epoch:
+                if self._epoch is not None:
+                    self._base += self._seen
+                self._seen = 0
+                self._val_ran = False
+                self._epoch = epoch
+            self._batch = n
+            if n > self._seen:
+                self._seen = n
+            self._step = epoch * total + n if total else self._base + n
         if post != self._post_text:
             self._post_text = post
             self._post_values = rich_metrics(post) if rich else tqdm_postfix(post)
-        if self._post_values:
-            self._take(self._post_values)
+        values = self._post_values
+        if values:
+            if n == 0:  # == self._batch
+                self._take(values)
+            else:  # _take, inlined for the common case
+                emitted = self._emitted
+                pending = self._pending
+                stale = None if self._val_ran else self._epoch_values
+                for key, value in values:
+                    if key in emitted:
+                        continue
+                    # Only epoch-level names are in _epoch_values: an unchanged one is stale.
+                    if stale is not None and stale.get(key) == value:
+                        continue
+                    pending[key] = value
         self._rich_cont = rich
         self._in_val = False
-        glued = _STOPPED in line if rich else m.end() < len(line) and not line[m.end() :].isspace()
+        if rich:
+            glued = _STOPPED in line
+        else:
+            end = m.end()
+            glued = end < len(line) and not line[end:].isspace()
         if glued:
-            released += self._release()
-        eta = None
-        if total is not None and self._total_epochs is not None:
-            left = self._total_epochs - epoch - 1
-            eta = run_eta(rate, total - n, left, total, parse_duration(remaining_s))
-        return ParseResult(released, Progress(epoch + 1, self._total_epochs, n, total, rate, eta))
-
-    def _move_to(self, epoch: int, n: int, total: int | None) -> list[MetricPoint]:
-        """Go to a bar position, releasing the values of the previous one."""
-        released = self._release()
-        self._emitted.clear()
-        if epoch != self._epoch:
-            if self._epoch is not None:
-                self._base += self._seen
-            self._seen = 0
-            self._val_ran = False
-            self._epoch = epoch
-        self._batch = n
-        if n > self._seen:
-            self._seen = n
-        self._step = epoch * total + n if total else self._base + n
+            more = self._release()
+            released = more if released is None else released + more
+        self._bar = (epoch, self._total_epochs, n, total, m, rich)
         return released
+
+    def _other_text(self, line: str) -> list[MetricPoint]:
+        """A print releases the held values, but not validation values shown while the
+        validation still runs (Rich redraws them stale around prints in callbacks)."""
+        return self._release(hold_epoch_level=self._in_val and _STOPPED not in line)
 
     def _take(self, values: list[tuple[str, float]]) -> None:
         """Hold the values shown at the current position."""
@@ -205,7 +279,7 @@ class LightningParser:
                     continue
                 self._epoch_values[key] = value
                 self._val_ran = False
-            out.append(MetricPoint(key, value, step, epoch))
+            out.append(_new(MetricPoint, (key, value, step, epoch, None)))
             self._emitted.add(key)
         if held:
             self._pending = {key: pending[key] for key in held}

@@ -13,10 +13,11 @@ which are simply not bars here.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from tuitrain.metrics import Progress
-from tuitrain.parsers.base import EMPTY, ParseResult
+from tuitrain.parsers.base import EMPTY, Batch, ParseResult, feed_each
 from tuitrain.parsers.progress_bars import TQDM_BAR, parse_rate, to_int
 
 _MAX_STEPS = re.compile(r"max_steps=(\d+)")
@@ -44,6 +45,9 @@ class RaveParser:
             return self._feed(line, final)
         except Exception:  # pragma: no cover - a parser must never stop a follower
             return EMPTY
+
+    def feed_many(self, segments: Sequence[tuple[str, bool]]) -> Batch:
+        return feed_each(self, segments)
 
     def _feed(self, line: str, final: bool) -> ParseResult:
         if "Trainer.fit" in line:

@@ -17,10 +17,11 @@ skipped. Points carry no step: Ultralytics counts epochs only (as ``results.csv`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from tuitrain.metrics import MetricPoint, Progress
-from tuitrain.parsers.base import EMPTY, ParseResult
+from tuitrain.parsers.base import EMPTY, Batch, ParseResult, deferred
 from tuitrain.parsers.progress_bars import parse_duration, parse_rate, run_eta, to_float
 
 # Ultralytics' own bar (8.3+): "100% ━━━━━━ 4/4 6.8it/s 0.6s" or "25% ━━─── 1/4 3.0it/s 0.4s<1.0s".
@@ -33,6 +34,23 @@ _TQDM_TAIL = re.compile(
 )
 _VAL_GROUP = re.compile(r"(\w+)\(P")
 _DET_METRICS = ("precision", "recall", "mAP50", "mAP50-95")
+
+
+# What an epoch row needs for its :class:`Progress`: epoch, total epochs, n, total, the
+# rate and remaining texts (made into numbers only for the progress that is kept), and
+# whether the bar was recognised at all.
+_RowArgs = tuple[int, int, int | None, int | None, str | None, str | None, bool]
+_new = tuple.__new__
+
+
+def _row_progress(args: _RowArgs) -> Progress:
+    epoch, total_epochs, n, total, rate_s, remaining_s, bar = args
+    rate = remaining = eta = None
+    if bar:
+        rate, remaining = parse_rate(rate_s), parse_duration(remaining_s)
+    if n is not None and total is not None:
+        eta = run_eta(rate, total - n, total_epochs - epoch, total, remaining)
+    return _new(Progress, (epoch, total_epochs, n, total, rate, eta))
 
 
 class UltralyticsParser:
@@ -49,23 +67,60 @@ class UltralyticsParser:
         self._val_epoch: int | None = None  # last epoch whose validation was recorded
         self._final = False  # inside the "Validating best.pt" block
         self._final_done = False
+        self._bar: _RowArgs | None = None  # set by _scan for an epoch row's progress
 
     def feed(self, line: str, final: bool) -> ParseResult:
         try:
-            return self._feed(line, final)
+            metrics = self._scan(line, final)
+            row = self._bar
+            if row is None:
+                return ParseResult(metrics) if metrics else EMPTY
+            self._bar = None
+            return deferred(metrics or [], _row_progress, row)
         except Exception:  # pragma: no cover - a parser must never stop a follower
+            self._bar = None
             return EMPTY
 
+    def feed_many(self, segments: Iterable[tuple[str, bool]]) -> Batch:
+        """What :meth:`feed` gives for each segment in turn: all metrics and the last
+        progress. Only that progress is built."""
+        metrics: list[MetricPoint] = []
+        last: _RowArgs | None = None
+        scan = self._scan
+        for line, final in segments:
+            try:
+                found = scan(line, final)
+            except Exception:  # pragma: no cover - a parser must never stop a follower
+                self._bar = None
+                continue
+            if found:
+                metrics += found
+            if self._bar is not None:
+                last = self._bar
+                self._bar = None
+        return metrics, None if last is None else _row_progress(last)
+
     def _feed(self, line: str, final: bool) -> ParseResult:
+        """:meth:`feed` without its safety net."""
+        metrics = self._scan(line, final)
+        row, self._bar = self._bar, None
+        if row is None:
+            return ParseResult(metrics) if metrics else EMPTY
+        return ParseResult(metrics or [], _row_progress(row))
+
+    def _scan(self, line: str, final: bool) -> list[MetricPoint] | None:
+        """Take one segment in: the metrics it gives. An epoch row leaves what its
+        progress needs in ``_bar``."""
         cols = self._cols
         if cols is not None:
             head, sep, tail = line.partition(": ")
             if sep:
                 parts = head.split()
-                first = parts[0] if len(parts) == len(cols) + 4 else ""
-                ep, _, of = first.partition("/")
-                if ep.isdigit() and of.isdigit() and len(first) < 20 and first.isascii():
-                    return self._row(parts, tail, int(ep), int(of), final)
+                if len(parts) == len(cols) + 4:
+                    first = parts[0]
+                    ep, _, of = first.partition("/")
+                    if ep.isdigit() and of.isdigit() and len(first) < 20 and first.isascii():
+                        return self._row(parts, tail, int(ep), int(of), final)
         s = line.lstrip()
         if s.startswith("Epoch") and "GPU_mem" in s:
             self._header(s.split())
@@ -75,7 +130,7 @@ class UltralyticsParser:
             return self._val_row(s.split())
         elif s.startswith("Validating ") and ".pt" in s:
             self._final = True
-        return EMPTY
+        return None
 
     def _header(self, words: list[str]) -> None:
         if words[:2] != ["Epoch", "GPU_mem"] or words[-2:] != ["Instances", "Size"]:
@@ -90,9 +145,9 @@ class UltralyticsParser:
 
     def _row(
         self, parts: list[str], tail: str, epoch: int, total_epochs: int, final: bool
-    ) -> ParseResult:
+    ) -> list[MetricPoint] | None:
         n = total = None
-        rate = remaining = None
+        rate_s = remaining_s = None
         m = _TAIL.match(tail)
         if m:
             n_s, total_s, rate_s, _, remaining_s = m.groups()
@@ -102,19 +157,16 @@ class UltralyticsParser:
                 n_s, total_s, _, remaining_s, rate_s = m.groups()
         if m:  # digits of bounded length: int() cannot fail
             n, total = int(n_s), int(total_s)
-            rate, remaining = parse_rate(rate_s), parse_duration(remaining_s)
-        metrics: list[MetricPoint] = []
-        complete = n is None or total is None or n >= total
-        if final and complete and epoch != self._done_epoch:
+        self._bar = (epoch, total_epochs, n, total, rate_s, remaining_s, m is not None)
+        if final and (n is None or total is None or n >= total) and epoch != self._done_epoch:
             self._done_epoch = epoch
+            metrics: list[MetricPoint] = []
             for name, raw in zip(self._names, parts[2:], strict=False):
                 value = to_float(raw)
                 if value is not None:
-                    metrics.append(MetricPoint(name, value, None, epoch))
-        eta = None
-        if n is not None and total is not None:
-            eta = run_eta(rate, total - n, total_epochs - epoch, total, remaining)
-        return ParseResult(metrics, Progress(epoch, total_epochs, n, total, rate, eta))
+                    metrics.append(_new(MetricPoint, (name, value, None, epoch, None)))
+            return metrics
+        return None
 
     def _val_header(self, head: str) -> None:
         if "top1" in head:
@@ -129,7 +181,7 @@ class UltralyticsParser:
             letters.append("P")
         self._val_kind, self._val_letters = "det", letters
 
-    def _val_row(self, words: list[str]) -> ParseResult:
+    def _val_row(self, words: list[str]) -> list[MetricPoint] | None:
         if self._val_kind == "cls":
             names = ["accuracy_top1", "accuracy_top5"]
             values = words[1:]
@@ -140,20 +192,20 @@ class UltralyticsParser:
         epoch = self._done_epoch
         if self._final:
             if self._final_done:
-                return EMPTY
+                return None
             self._final_done = True
             prefix = "final/"
         else:
             if epoch is not None and epoch == self._val_epoch:
-                return EMPTY
+                return None
             self._val_epoch = epoch
             prefix = "metrics/"
         metrics: list[MetricPoint] = []
         for name, raw in zip(names, values, strict=False):
             value = to_float(raw)
             if value is not None:
-                metrics.append(MetricPoint(prefix + name, value, None, epoch))
-        return ParseResult(metrics) if metrics else EMPTY
+                metrics.append(_new(MetricPoint, (prefix + name, value, None, epoch, None)))
+        return metrics
 
     def state(self) -> dict[str, Any]:
         return {

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuitrain.metrics import MetricPoint, Progress
 from tuitrain.output.lines import LineSplitter
-from tuitrain.parsers.base import OutputParser
+from tuitrain.parsers.base import OutputParser, feed_many
 from tuitrain.sources.base import CHUNK_BYTES, ReadAt, SourceBatch
 
 MAX_LINES_PER_BATCH = 2000  # console lines handed on to listeners per poll
@@ -34,18 +33,8 @@ class ConsoleLogSource:
         if consumed == 0 and len(data) >= self.chunk_bytes:
             consumed = len(data)  # cannot happen with the splitter's cap; stay safe
         self.offset += consumed
-        metrics: list[MetricPoint] = []
-        progress: Progress | None = None
-        lines: list[str] = []
-        feed = self.parser.feed
-        for seg in segments:
-            result = feed(seg.text, seg.final)
-            if result.metrics:
-                metrics.extend(result.metrics)
-            if result.progress is not None:
-                progress = result.progress
-            if seg.final:
-                lines.append(seg.text)
+        metrics, progress = feed_many(self.parser, segments)
+        lines = [text for text, final in segments if final]
         dropped = max(0, len(lines) - MAX_LINES_PER_BATCH)
         if dropped:
             lines = lines[-MAX_LINES_PER_BATCH:]
