@@ -14,7 +14,7 @@ progress) while the built-in parsers build only that last progress.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, cast
 
 from tuitrain.metrics import MetricPoint, Progress
@@ -128,3 +128,56 @@ def feed_many(parser: OutputParser, segments: Sequence[tuple[str, bool]]) -> Bat
     if many is None:
         return feed_each(parser, segments)
     return cast(Callable[[Sequence[tuple[str, bool]]], Batch], many)(segments)
+
+
+class ScanningParser:
+    """A parser written as one ``_scan`` that takes a segment in and returns the
+    metrics it releases, leaving what its progress needs in ``_progress_args``; progress is
+    built by ``_progress`` only when someone reads it (most redraws are overwritten)."""
+
+    _progress_args: Any = None
+
+    def _scan(self, line: str, final: bool) -> list[MetricPoint] | None:
+        raise NotImplementedError
+
+    def _progress(self, pending: Any) -> Progress:
+        raise NotImplementedError
+
+    def feed(self, line: str, final: bool) -> ParseResult:
+        try:
+            metrics = self._scan(line, final)
+            pending = self._progress_args
+            if pending is None:
+                return ParseResult(metrics) if metrics else EMPTY
+            self._progress_args = None
+            return deferred(metrics or [], self._progress, pending)
+        except Exception:  # pragma: no cover - a parser must never stop a follower
+            self._progress_args = None
+            return EMPTY
+
+    def feed_many(self, segments: Iterable[tuple[str, bool]]) -> Batch:
+        """What :meth:`feed` gives for each segment in turn: all metrics and the last
+        progress. Only that progress is built."""
+        metrics: list[MetricPoint] = []
+        last: Any = None
+        scan = self._scan
+        for line, final in segments:
+            try:
+                found = scan(line, final)
+            except Exception:  # pragma: no cover - a parser must never stop a follower
+                self._progress_args = None
+                continue
+            if found:
+                metrics += found
+            if self._progress_args is not None:
+                last = self._progress_args
+                self._progress_args = None
+        return metrics, None if last is None else self._progress(last)
+
+    def _feed(self, line: str, final: bool) -> ParseResult:
+        """:meth:`feed` without its safety net."""
+        metrics = self._scan(line, final)
+        pending, self._progress_args = self._progress_args, None
+        if pending is None:
+            return ParseResult(metrics) if metrics else EMPTY
+        return ParseResult(metrics or [], self._progress(pending))

@@ -24,12 +24,11 @@ in the train bar (see :mod:`tuitrain.parsers.rave`), which shifts steps here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 from tuitrain.metrics import MetricPoint, Progress
-from tuitrain.parsers.base import EMPTY, Batch, ParseResult, deferred
+from tuitrain.parsers.base import ScanningParser
 from tuitrain.parsers.progress_bars import (
     RICH_METRIC,
     parse_duration,
@@ -91,7 +90,7 @@ def _bar_progress(args: _BarArgs) -> Progress:
     return _new(Progress, (epoch + 1, total_epochs, n, total, rate, eta))
 
 
-class LightningParser:
+class LightningParser(ScanningParser):
     """Parser for ``Trainer.fit`` console output with the default progress bars."""
 
     name = "lightning"
@@ -111,50 +110,14 @@ class LightningParser:
         self._rich_cont = False  # the last segment was a Rich bar (wrapped metrics follow)
         self._post_text: str | None = None  # cache: last postfix text and its values
         self._post_values: list[tuple[str, float]] = []
-        self._bar: _BarArgs | None = None  # set by _scan for a train bar's progress
+        self._progress_args: _BarArgs | None = None  # set by _scan for a train bar's progress
 
-    def feed(self, line: str, final: bool) -> ParseResult:
-        try:
-            released = self._scan(line, final)
-            bar = self._bar
-            if bar is None:
-                return ParseResult(released) if released else EMPTY
-            self._bar = None
-            return deferred(released or [], _bar_progress, bar)
-        except Exception:  # pragma: no cover - a parser must never stop a follower
-            self._bar = None
-            return EMPTY
-
-    def feed_many(self, segments: Iterable[tuple[str, bool]]) -> Batch:
-        """What :meth:`feed` gives for each segment in turn: all metrics and the last
-        progress. Only that progress is built."""
-        metrics: list[MetricPoint] = []
-        last: _BarArgs | None = None
-        scan = self._scan
-        for line, final in segments:
-            try:
-                released = scan(line, final)
-            except Exception:  # pragma: no cover - a parser must never stop a follower
-                self._bar = None
-                continue
-            if released:
-                metrics += released
-            if self._bar is not None:
-                last = self._bar
-                self._bar = None
-        return metrics, None if last is None else _bar_progress(last)
-
-    def _feed(self, line: str, final: bool) -> ParseResult:
-        """:meth:`feed` without its safety net."""
-        released = self._scan(line, final)
-        bar, self._bar = self._bar, None
-        if bar is None:
-            return ParseResult(released) if released else EMPTY
-        return ParseResult(released or [], _bar_progress(bar))
+    def _progress(self, pending: Any) -> Progress:
+        return _bar_progress(pending)
 
     def _scan(self, line: str, final: bool) -> list[MetricPoint] | None:
         """Take one segment in; the values it releases. A train bar leaves what its
-        progress needs in ``_bar``."""
+        progress needs in ``_progress_args``."""
         if not line.startswith("Epoch "):
             cont = self._rich_cont
             self._rich_cont = False
@@ -241,7 +204,7 @@ class LightningParser:
         if glued:
             more = self._release()
             released = more if released is None else released + more
-        self._bar = (epoch, self._total_epochs, n, total, m, rich)
+        self._progress_args = (epoch, self._total_epochs, n, total, m, rich)
         return released
 
     def _other_text(self, line: str) -> list[MetricPoint]:

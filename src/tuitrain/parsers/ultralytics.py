@@ -17,11 +17,10 @@ skipped. Points carry no step: Ultralytics counts epochs only (as ``results.csv`
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from tuitrain.metrics import MetricPoint, Progress
-from tuitrain.parsers.base import EMPTY, Batch, ParseResult, deferred
+from tuitrain.parsers.base import ScanningParser
 from tuitrain.parsers.progress_bars import parse_duration, parse_rate, run_eta, to_float
 
 # Ultralytics' own bar (8.3+): "100% ━━━━━━ 4/4 6.8it/s 0.6s" or "25% ━━─── 1/4 3.0it/s 0.4s<1.0s".
@@ -53,7 +52,7 @@ def _row_progress(args: _RowArgs) -> Progress:
     return _new(Progress, (epoch, total_epochs, n, total, rate, eta))
 
 
-class UltralyticsParser:
+class UltralyticsParser(ScanningParser):
     """Parser for ``yolo train`` / ``model.train()`` console output."""
 
     name = "ultralytics"
@@ -67,50 +66,14 @@ class UltralyticsParser:
         self._val_epoch: int | None = None  # last epoch whose validation was recorded
         self._final = False  # inside the "Validating best.pt" block
         self._final_done = False
-        self._bar: _RowArgs | None = None  # set by _scan for an epoch row's progress
+        self._progress_args: _RowArgs | None = None  # set by _scan for an epoch row's progress
 
-    def feed(self, line: str, final: bool) -> ParseResult:
-        try:
-            metrics = self._scan(line, final)
-            row = self._bar
-            if row is None:
-                return ParseResult(metrics) if metrics else EMPTY
-            self._bar = None
-            return deferred(metrics or [], _row_progress, row)
-        except Exception:  # pragma: no cover - a parser must never stop a follower
-            self._bar = None
-            return EMPTY
-
-    def feed_many(self, segments: Iterable[tuple[str, bool]]) -> Batch:
-        """What :meth:`feed` gives for each segment in turn: all metrics and the last
-        progress. Only that progress is built."""
-        metrics: list[MetricPoint] = []
-        last: _RowArgs | None = None
-        scan = self._scan
-        for line, final in segments:
-            try:
-                found = scan(line, final)
-            except Exception:  # pragma: no cover - a parser must never stop a follower
-                self._bar = None
-                continue
-            if found:
-                metrics += found
-            if self._bar is not None:
-                last = self._bar
-                self._bar = None
-        return metrics, None if last is None else _row_progress(last)
-
-    def _feed(self, line: str, final: bool) -> ParseResult:
-        """:meth:`feed` without its safety net."""
-        metrics = self._scan(line, final)
-        row, self._bar = self._bar, None
-        if row is None:
-            return ParseResult(metrics) if metrics else EMPTY
-        return ParseResult(metrics or [], _row_progress(row))
+    def _progress(self, pending: Any) -> Progress:
+        return _row_progress(pending)
 
     def _scan(self, line: str, final: bool) -> list[MetricPoint] | None:
         """Take one segment in: the metrics it gives. An epoch row leaves what its
-        progress needs in ``_bar``."""
+        progress needs in ``_progress_args``."""
         cols = self._cols
         if cols is not None:
             head, sep, tail = line.partition(": ")
@@ -157,7 +120,7 @@ class UltralyticsParser:
                 n_s, total_s, _, remaining_s, rate_s = m.groups()
         if m:  # digits of bounded length: int() cannot fail
             n, total = int(n_s), int(total_s)
-        self._bar = (epoch, total_epochs, n, total, rate_s, remaining_s, m is not None)
+        self._progress_args = (epoch, total_epochs, n, total, rate_s, remaining_s, m is not None)
         if final and (n is None or total is None or n >= total) and epoch != self._done_epoch:
             self._done_epoch = epoch
             metrics: list[MetricPoint] = []
