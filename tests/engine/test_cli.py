@@ -137,3 +137,16 @@ def test_a_framework_run_without_command_is_built_by_its_recipe(home: Path) -> N
     bad = cli(home, "run", "--name", "y", "--framework", "yolo", "--set", "epochs=0")
     assert bad.returncode == 2 and "data is required" in bad.stderr
     assert json.loads(cli(home, "ls", "--json", check=True).stdout) == []
+
+
+def test_dataset_option_refuses_what_cannot_run(home: Path, tmp_path: Path) -> None:
+    for args, reason in (
+        (["--framework", "yolo", "--dataset", "9"], "no dataset with id 9"),
+        (["--framework", "yolo", "--dataset", str(tmp_path / "none.yaml")], "none.yaml"),
+        (["--framework", "nope", "--dataset", "1"], "unknown framework"),
+        (["--dataset", "1", "--", "true"], "--dataset goes with --framework"),
+    ):
+        proc = cli(home, "run", "--name", "d", *args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert reason in proc.stderr, (args, proc.stderr)
+    assert json.loads(cli(home, "ls", "--json", check=True).stdout) == []

@@ -43,6 +43,11 @@ async def cmd_run(manager: TrainingManager, args: argparse.Namespace) -> int:
         "patterns": dict(args.pattern),
         "params": {k: _parse_value(v) for k, v in args.set},
     }
+    config["host"] = args.host
+    if args.dataset is not None:
+        if not recipe_run:
+            raise ValueError("--dataset goes with --framework yolo|detr|rave and no command")
+        _set_dataset(config, args.dataset)
     if recipe_run:
         # The framework's recipe writes the command from --set parameters; it runs in
         # the run folder so everything it writes lands there.
@@ -61,6 +66,23 @@ async def cmd_run(manager: TrainingManager, args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _set_dataset(config: dict[str, Any], dataset: str) -> None:
+    """``--dataset``: a store dataset's id, or a path, into the recipe's dataset parameter."""
+    from tuitrain.frameworks import recipe_for
+
+    recipe = recipe_for(config["framework"])
+    if dataset.isdigit():
+        from tuitrain.datasets.layout import training_path
+        from tuitrain.datasets.service import DatasetService
+
+        summary = DatasetService().get_dataset(int(dataset))
+        config["dataset_id"] = summary.id
+        path = training_path(summary.path, recipe.name)
+    else:
+        path = os.path.abspath(os.path.expanduser(dataset))
+    config["params"][recipe.dataset_param] = path
 
 
 async def _refresh_all(manager: TrainingManager) -> None:

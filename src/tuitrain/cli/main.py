@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--set", action="append", type=_key_value, default=[], metavar="KEY=VALUE")
     run.add_argument("--cwd", default=None, help="working directory (default: the run folder)")
+    run.add_argument(
+        "--dataset",
+        default=None,
+        help="for --framework yolo|detr|rave: a dataset id, or a data.yaml, COCO folder, "
+        "audio folder or RAVE database",
+    )
+    run.add_argument("--host", default="local")
     run.add_argument("command", nargs=argparse.REMAINDER)
 
     ls = sub.add_parser("ls", help="list experiments")

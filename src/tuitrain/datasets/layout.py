@@ -7,6 +7,7 @@ from the database); ``train/``, ``val/`` and ``test/`` link to the images of a s
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,3 +58,11 @@ class DatasetLayout:
     def create(self) -> None:
         for folder in (self.images, self.labels):
             folder.mkdir(parents=True, exist_ok=True)
+
+
+def training_path(root: str, framework: str) -> str:
+    """What a framework's recipe is given for a store dataset in ``root``: its
+    data.yaml (YOLO, DETR) or its preprocessed RAVE database."""
+    if framework == "rave":
+        return os.path.join(root, "rave_db")
+    return os.path.join(root, "data.yaml")

@@ -29,11 +29,9 @@ class DatasetChoice:
     def training_path(self, framework: str) -> str:
         """What the framework's recipe is given: a store dataset's data.yaml (YOLO,
         DETR) or its preprocessed RAVE database; a typed path as it is."""
-        if self.id is None:
-            return self.root
-        if framework == "rave":
-            return os.path.join(self.root, "rave_db")
-        return os.path.join(self.root, "data.yaml")
+        from tuitrain.datasets.layout import training_path
+
+        return self.root if self.id is None else training_path(self.root, framework)
 
     def guess_framework(self) -> str:
         """The framework the wizard proposes first for this dataset."""
