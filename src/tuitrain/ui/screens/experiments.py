@@ -52,6 +52,7 @@ class ExperimentsScreen(Screen[None]):
         ),
         Binding("f", "cycle_status", "Status", tooltip="Cycle the status filter"),
         Binding("p", "cycle_project", "Project", tooltip="Cycle the project filter"),
+        Binding("D", "datasets", "Datasets", tooltip="Datasets and their statistics"),
         Binding("escape", "clear_filter", "Clear filters", show=False),
     ]
 
@@ -175,6 +176,9 @@ class ExperimentsScreen(Screen[None]):
     def action_logs(self) -> None:
         if (row := self._current()) is not None:
             self._push("logs", "LogScreen", row.id, what="The log viewer")
+
+    def action_datasets(self) -> None:
+        self._push("datasets", "DatasetsScreen", what="Datasets")
 
     def action_compare(self) -> None:
         ids = self.table.marked_ids
