@@ -18,7 +18,13 @@ from textual.widgets import Static
 
 from tuitrain.ui.screens.run_detail import flatten_config, load_run, theme_style
 from tuitrain.ui.widgets.key_footer import KeyFooter
-from tuitrain.ui.widgets.metrics_plot import MetricsPlot, Point, is_loss
+from tuitrain.ui.widgets.metrics_plot import (
+    PLOT_BINDINGS,
+    MetricsPlot,
+    PlotActions,
+    Point,
+    is_loss,
+)
 
 if TYPE_CHECKING:
     from tuitrain.runs.events import RunEvent
@@ -46,15 +52,12 @@ def default_metric(names_per_run: list[set[str]]) -> str | None:
     return ranked[0] if ranked else None
 
 
-class CompareScreen(Screen[None]):
+class CompareScreen(PlotActions, Screen[None]):
     """One metric of several runs on one chart, and a diff of their configs."""
 
     HELP_TITLE = "Compare"
     BINDINGS = [
-        Binding("m", "pick_metric", "Metric"),
-        Binding("e", "toggle_smoothing", "EMA"),
-        Binding("y", "toggle_log_scale", "Log scale"),
-        Binding("k", "cycle_marker", "Marker"),
+        *PLOT_BINDINGS,
         Binding("d", "toggle_differences", "Only differences"),
         Binding("escape", "back", "Back"),
     ]
@@ -170,15 +173,6 @@ class CompareScreen(Screen[None]):
                 self._show_metric()
 
         self.app.push_screen(MetricPickerScreen(choices, self.metric), picked)
-
-    def action_toggle_smoothing(self) -> None:
-        self.plot.smoothing = not self.plot.smoothing
-
-    def action_toggle_log_scale(self) -> None:
-        self.plot.log_scale = not self.plot.log_scale
-
-    def action_cycle_marker(self) -> None:
-        self.notify(f"Marker: {self.plot.cycle_marker()}", timeout=2)
 
     def action_toggle_differences(self) -> None:
         self.only_differences = not self.only_differences

@@ -18,7 +18,15 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tuitrain.ui.widgets.key_footer import KeyFooter
-from tuitrain.ui.widgets.metrics_plot import LOSSES, MetricsPlot, Point, view_members, views
+from tuitrain.ui.widgets.metrics_plot import (
+    LOSSES,
+    PLOT_BINDINGS,
+    MetricsPlot,
+    PlotActions,
+    Point,
+    view_members,
+    views,
+)
 
 if TYPE_CHECKING:
     from tuitrain.runs.events import RunEvent
@@ -67,16 +75,13 @@ def load_run(
     return exp, series
 
 
-class RunDetailScreen(Screen[None]):
+class RunDetailScreen(PlotActions, Screen[None]):
     """State, config, error summary and the metrics plot of one experiment."""
 
     HELP_TITLE = "Run"
     BINDINGS = [
         Binding("l", "logs", "Logs"),
-        Binding("m", "pick_metric", "Metric"),
-        Binding("e", "toggle_smoothing", "EMA"),
-        Binding("y", "toggle_log_scale", "Log scale"),
-        Binding("k", "cycle_marker", "Marker"),
+        *PLOT_BINDINGS,
         Binding("s", "stop", "Stop"),
         Binding("escape", "back", "Back"),
     ]
@@ -241,15 +246,6 @@ class RunDetailScreen(Screen[None]):
                 self._show_view(view)
 
         self.app.push_screen(MetricPickerScreen(views(self.plot.series), self.view), picked)
-
-    def action_toggle_smoothing(self) -> None:
-        self.plot.smoothing = not self.plot.smoothing
-
-    def action_toggle_log_scale(self) -> None:
-        self.plot.log_scale = not self.plot.log_scale
-
-    def action_cycle_marker(self) -> None:
-        self.notify(f"Marker: {self.plot.cycle_marker()}", timeout=2)
 
     def action_stop(self) -> None:
         from tuitrain.ui.screens.confirm import ConfirmScreen

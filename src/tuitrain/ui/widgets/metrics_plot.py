@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from textual.binding import Binding
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
@@ -215,3 +216,30 @@ class MetricsPlot(PlotextPlot):
         ticks = [k + math.log10(m) for k in decades for m in (1, 2, 5)]
         inside = [t for t in ticks if low <= t <= high] or [low, high]
         self.plt.yticks(inside, [f"{10**t:.2g}" for t in inside])
+
+
+# The chart keys of every screen that shows a MetricsPlot ("m" is the screen's own
+# metric picker: what it offers differs between one run and several).
+PLOT_BINDINGS = [
+    Binding("m", "pick_metric", "Metric"),
+    Binding("e", "toggle_smoothing", "EMA"),
+    Binding("y", "toggle_log_scale", "Log scale"),
+    Binding("k", "cycle_marker", "Marker"),
+]
+
+
+class PlotActions:
+    """The actions behind PLOT_BINDINGS, for a screen with a ``plot`` property."""
+
+    @property
+    def plot(self) -> MetricsPlot:
+        raise NotImplementedError
+
+    def action_toggle_smoothing(self) -> None:
+        self.plot.smoothing = not self.plot.smoothing
+
+    def action_toggle_log_scale(self) -> None:
+        self.plot.log_scale = not self.plot.log_scale
+
+    def action_cycle_marker(self) -> None:
+        self.plot.notify(f"Marker: {self.plot.cycle_marker()}", timeout=2)
