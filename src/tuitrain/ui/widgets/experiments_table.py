@@ -235,8 +235,11 @@ class ExperimentsTable(DataTable[Text]):
     def _update_row(self, rid: int, keys: Iterable[str]) -> None:
         keys = set(keys)  # once: a generator would be spent after the first column
         wanted = [c.key for c in self._layout if c.key in keys]
+        row_key = str(rid)
         for key, cell in zip(wanted, self._cells(self.runs[rid], wanted), strict=True):
-            self.update_cell(str(rid), key, cell)
+            # Each update_cell drops the table's whole render cache: only when it differs.
+            if self.get_cell(row_key, key) != cell:
+                self.update_cell(row_key, key, cell)
 
     def _cells(self, row: RunRow, keys: list[str]) -> list[Text]:
         widths = {c.key: c.width for c in self._layout}
