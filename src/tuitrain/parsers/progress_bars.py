@@ -114,10 +114,10 @@ def run_eta(
     return None
 
 
-def tqdm_postfix(text: str) -> list[tuple[str, float]]:
-    """``, v_num=0, train_loss=6.970`` -> [("train_loss", 6.97)]; v_num and non-numbers skipped."""
+def _named_values(pattern: re.Pattern[str], text: str) -> list[tuple[str, float]]:
+    """(name, value) pairs the pattern finds; v_num and non-numbers skipped."""
     out: list[tuple[str, float]] = []
-    for key, raw in TQDM_ITEM.findall(text):
+    for key, raw in pattern.findall(text):
         try:
             value = float(raw)
         except ValueError:
@@ -125,16 +125,13 @@ def tqdm_postfix(text: str) -> list[tuple[str, float]]:
         if key != "v_num" and isfinite(value):
             out.append((key, value))
     return out
+
+
+def tqdm_postfix(text: str) -> list[tuple[str, float]]:
+    """``, v_num=0, train_loss=6.970`` -> [("train_loss", 6.97)]."""
+    return _named_values(TQDM_ITEM, text)
 
 
 def rich_metrics(text: str) -> list[tuple[str, float]]:
     """``v_num: 0.000 train_loss: 7.539`` -> [("train_loss", 7.539)]."""
-    out: list[tuple[str, float]] = []
-    for key, raw in RICH_METRIC.findall(text):
-        try:
-            value = float(raw)
-        except ValueError:
-            continue
-        if key != "v_num" and isfinite(value):
-            out.append((key, value))
-    return out
+    return _named_values(RICH_METRIC, text)
