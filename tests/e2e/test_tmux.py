@@ -134,7 +134,7 @@ def test_a_wizard_run_is_followed_to_the_end_and_still_there_after_a_restart(
     tmux.wait_text("No runs yet")
     tmux.keys("n")
     tmux.wait_text("Choose a dataset, or type a path")
-    tmux.type(data)  # the path field has the focus once the (empty) dataset list loaded
+    tmux.type(data)  # the path field has the focus from the wizard's first frame
     tmux.wait_text(f"✓ {data}")
     tmux.keys("C-n")
     tmux.wait_text("Which framework and model")

@@ -3,6 +3,7 @@ and Next refused while a page is wrong."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,28 @@ async def test_a_dataset_answer_for_an_older_choice_is_dropped() -> None:
         page.post_message(page.Checked(other, catalog().check(other)))
         await drain(pilot)
         assert page.check is not None and page.check.ok
+
+
+class _SlowCatalog(FixedCatalog):
+    """Lists its datasets only once ``release`` is set, as a big store on a slow disk."""
+
+    def __init__(self, choices: list[DatasetChoice]) -> None:
+        super().__init__(choices)
+        self.release = threading.Event()
+
+    def list_datasets(self) -> list[DatasetChoice]:
+        self.release.wait(30)
+        return super().list_datasets()
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["empty store", "datasets stored"])
+async def test_what_is_typed_while_the_datasets_load_is_kept(stored: bool) -> None:
+    slow = _SlowCatalog(catalog().choices if stored else [])
+    app = host(slow)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = wizard(app)
+        await pilot.press(*"a.yaml")  # at once: before the first refresh
+        slow.release.set()
+        await drain(pilot)
+        path_input = screen.query_one("#dataset-path", Input)
+        assert path_input.value == "a.yaml" and path_input.has_focus

@@ -41,6 +41,9 @@ class NewTrainingScreen(Screen[dict[str, Any] | None]):
     """Four pages; dismisses with the run's config on Start, None on cancel."""
 
     HELP_TITLE = "New training"
+    # The path field holds the focus from the first frame: what a user types while the
+    # store's datasets load lands there (the list takes the focus once it has any).
+    AUTO_FOCUS = "#dataset-path"
     # Priority: scrolling containers and lists bind the page keys themselves.
     # (ctrl+p is the app's command palette, checked before any screen's keys.)
     BINDINGS = [

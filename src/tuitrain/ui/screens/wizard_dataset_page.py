@@ -107,10 +107,13 @@ class DatasetPage(WizardPage):
         for choice in self.choices:
             options.add_option(Option(f"{choice.name}  ({choice.detail})", id=str(choice.id)))
         label = "A path on this machine (type it below)"
+        path = self.query_one("#dataset-path", Input)
         if not self.choices:
             label = "No datasets in the store yet: type a path below"
             if options.has_focus:
-                self.query_one("#dataset-path", Input).focus()
+                path.focus()
+        elif path.has_focus and not path.value:
+            options.focus()  # nothing typed yet: the list is the quicker choice
         options.add_option(Option(label, id=PATH_OPTION))
         options.highlighted = 0
 
