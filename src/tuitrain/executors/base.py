@@ -9,8 +9,11 @@ them in worker threads.
 from __future__ import annotations
 
 import enum
+import os
+import subprocess
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from pathlib import Path
 
 OUTPUT_LOG = "output.log"
 EXIT_CODE_FILE = "exit_code"
@@ -39,6 +42,15 @@ class ProcessIdentity:
     pgid: int
     start: str
     boot_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """What a short command run on the host printed, and how it ended."""
+
+    returncode: int
+    stdout: str
+    stderr: str
 
 
 class ProcessState(enum.Enum):
@@ -81,3 +93,37 @@ class Executor(ABC):
     @abstractmethod
     def read_exit_code(self, run_dir: str) -> tuple[int, float] | None:
         """(exit code, time it was written) once the command has ended."""
+
+    # -- with a default for hosts whose files are this machine's --------------------------
+    def run_dir_for(self, run_id: int, local_runs_root: Path) -> str:
+        """The run folder of run ``run_id`` on this host."""
+        return str(local_runs_root / str(run_id))
+
+    def write_files(self, run_dir: str, files: dict[str, bytes]) -> None:
+        """Create ``run_dir`` on the host and write ``files`` (name -> content) in it."""
+        folder = Path(run_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, content in files.items():
+            tmp = folder / f".{name}.tmp"
+            tmp.write_bytes(content)
+            os.replace(tmp, folder / name)
+
+    def run_command(self, argv: list[str], timeout: float = 30.0) -> CommandResult:
+        """Run a short command on the host (no shell) and wait for it. A command that
+        cannot start, or runs past ``timeout``, returns code 127 or 124 with why."""
+        try:
+            done = subprocess.run(
+                argv,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+                errors="replace",
+            )
+        except FileNotFoundError:
+            return CommandResult(127, "", f"{argv[0]}: command not found")
+        except subprocess.TimeoutExpired:
+            return CommandResult(124, "", f"{argv[0]}: no answer after {timeout:g} s")
+        except OSError as exc:
+            return CommandResult(126, "", f"{argv[0]}: {exc.strerror}")
+        return CommandResult(done.returncode, done.stdout, done.stderr)

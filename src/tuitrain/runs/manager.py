@@ -163,34 +163,49 @@ class TrainingManager:
             restarted_from=cfg.get("restarted_from"),
         )
         assert exp.id is not None
-        run_dir = self.runs_root / str(exp.id)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "config.json").write_text(json.dumps(cfg, indent=2))
-        self.store.transition(exp.id, RunStatus.STARTING, "launching", run_dir=str(run_dir))
-        self.events.publish(StatusChanged(exp.id, RunStatus.STARTING))
+        run_dir = executor.run_dir_for(exp.id, self.runs_root)
+        try:
+            files = {"config.json": json.dumps(cfg, indent=2).encode()}
+            await asyncio.to_thread(executor.write_files, run_dir, files)
+        except (OSError, LaunchError) as exc:
+            self._launch_failed(exp.id, f"cannot create the run folder {run_dir}: {exc}")
+            return exp.id
+        self.store.update(exp.id, run_dir=run_dir)
+        await self._launch(exp.id, cfg)
+        return exp.id
+
+    async def _launch(self, experiment_id: int, cfg: dict[str, Any]) -> None:
+        """Launch a created experiment (PENDING or QUEUED) whose run folder exists."""
+        exp = self.store.get(experiment_id)
+        executor = self.executor_for(exp.host)
+        run_dir = exp.run_dir
+        self.store.transition(experiment_id, RunStatus.STARTING, "launching")
+        self.events.publish(StatusChanged(experiment_id, RunStatus.STARTING))
         # "{run_dir}" in the command stands for the run folder, which exists only now.
-        argv = [arg.replace(RUN_DIR_PLACEHOLDER, str(run_dir)) for arg in cfg["command"]]
+        argv = [arg.replace(RUN_DIR_PLACEHOLDER, run_dir) for arg in cfg["command"]]
         spec = LaunchSpec(
-            run_id=exp.id,
+            run_id=experiment_id,
             argv=argv,
-            run_dir=str(run_dir),
+            run_dir=run_dir,
             env=cfg["env"],
             cwd=cfg.get("cwd"),
         )
         try:
             ident = await asyncio.to_thread(executor.launch, spec)
         except LaunchError as exc:
-            self.store.transition(
-                exp.id,
-                RunStatus.FAILED,
-                "launch failed",
-                error_summary=str(exc),
-                completed_at=now(),
-            )
-            self.events.publish(RunFinished(exp.id, RunStatus.FAILED, False, str(exc)))
-            return exp.id
-        self.register_process(exp.id, ident)
-        return exp.id
+            self._launch_failed(experiment_id, str(exc))
+            return
+        self.register_process(experiment_id, ident)
+
+    def _launch_failed(self, experiment_id: int, reason: str) -> None:
+        self.store.transition(
+            experiment_id,
+            RunStatus.FAILED,
+            "launch failed",
+            error_summary=reason,
+            completed_at=now(),
+        )
+        self.events.publish(RunFinished(experiment_id, RunStatus.FAILED, False, reason))
 
     def register_process(self, experiment_id: int, process: ProcessIdentity) -> None:
         """Record the process of a run and start following it."""
