@@ -150,6 +150,28 @@ class DatasetStore:
                 out[a.image_id].append(Box(a.class_id, a.x_center, a.y_center, a.width, a.height))
         return dict(out)
 
+    def save_image_labels(self, image_id: int, boxes: Sequence[Box], status: str) -> None:
+        """Replace one image's boxes and set its status, in one transaction (the label
+        editor's save)."""
+        if status not in STATUSES:
+            raise DatasetError(f"unknown image status {status!r}")
+        with self.db.write() as s:
+            item = s.get(DatasetImage, image_id)
+            if item is None:
+                raise DatasetError(f"image {image_id} is no longer in the dataset")
+            s.execute(delete(Annotation).where(col(Annotation.image_id) == image_id))
+            for b in boxes:
+                s.add(annotation_row(image_id, b))
+            item.status = status
+            s.add(item)
+
+    def image(self, image_id: int) -> DatasetImage:
+        with self.db.read() as s:
+            item = s.get(DatasetImage, image_id)
+            if item is None:
+                raise DatasetError(f"image {image_id} is no longer in the dataset")
+            return item
+
     def set_splits(self, dataset_id: int, splits: Mapping[int, str | None]) -> None:
         with self.db.write() as s:
             s.execute(
