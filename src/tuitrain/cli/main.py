@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tuitrain.cli.doctor import add_doctor_parser
 
     add_doctor_parser(sub)
+    from tuitrain.cli.predict import add_predict_parser
+
+    add_predict_parser(sub)
     return parser
 
 
@@ -116,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tuitrain.cli.doctor import run_doctor
 
             return run_doctor(args)
+        if args.cmd == "predict":
+            return _run_predict(args)
         return asyncio.run(_dispatch(args))
     except CliError as exc:
         print(f"tuitrain: error: {exc}", file=sys.stderr)
@@ -133,6 +138,17 @@ def _run_dataset(args: argparse.Namespace) -> int:
     try:
         return run_dataset_command(args)
     except ValueError as exc:
+        raise CliError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+
+
+def _run_predict(args: argparse.Namespace) -> int:
+    from tuitrain.cli.predict import run_predict
+    from tuitrain.frameworks.environments import SettingsError
+    from tuitrain.store.db import StoreError
+
+    try:
+        return run_predict(args)
+    except (ValueError, StoreError, SettingsError) as exc:
         raise CliError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
 
 
