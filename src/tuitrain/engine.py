@@ -11,5 +11,11 @@ from tuitrain.store.db import Database
 
 
 def make_manager(home: Path | None = None, **options: Any) -> TrainingManager:
+    """The manager of ``home``, with an executor per host of its config.toml (an
+    unusable config.toml raises ``SettingsError``, a ``ValueError``, naming the key)."""
     home = home or tuitrain_home()
+    if "executors" not in options:
+        from tuitrain.hosts import build_executors
+
+        options["executors"] = build_executors(home)
     return TrainingManager(Database(database_path(home)), runs_dir(home), **options)

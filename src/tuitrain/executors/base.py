@@ -108,6 +108,15 @@ class Executor(ABC):
             tmp.write_bytes(content)
             os.replace(tmp, folder / name)
 
+    def output_log(self, run_id: int, run_dir: str) -> str:
+        """The path on this machine where the run's output can be read (for a remote
+        host, a local copy that :meth:`mirror_output` keeps up to date)."""
+        return os.path.join(run_dir, OUTPUT_LOG)
+
+    def mirror_output(self, run_id: int, run_dir: str) -> None:
+        """Bring :meth:`output_log` up to date (nothing to do where it is the file)."""
+        return None
+
     def run_command(self, argv: list[str], timeout: float = 30.0) -> CommandResult:
         """Run a short command on the host (no shell) and wait for it. A command that
         cannot start, or runs past ``timeout``, returns code 127 or 124 with why."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tuitrain.executors.base import METRICS_JSONL, OUTPUT_LOG, Executor
+from tuitrain.executors.local import LocalExecutor
 from tuitrain.metrics import MetricPoint, Progress
 from tuitrain.sources.base import MetricSource
 from tuitrain.store.experiments import ExperimentStore
@@ -82,10 +83,14 @@ class RunIngester:
         self.run_dir = experiment.run_dir
         self.config: dict[str, Any] = json.loads(experiment.config_json or "{}")
         self._versions: dict[str, int] = {}  # cursor versions as this ingester left them
+        self.log_path = executor.output_log(self.experiment_id, self.run_dir)
+        self.log_mirrored = self.log_path != os.path.join(self.run_dir, OUTPUT_LOG)
+        self._local = LocalExecutor()
 
     def _files(self) -> list[tuple[str, str, str]]:
-        """(cursor key, source kind, path) of every source present now."""
-        found = [("log", "log", os.path.join(self.run_dir, OUTPUT_LOG))]
+        """(cursor key, source kind, path) of every source present now. The log is
+        read from :meth:`Executor.output_log` (a local copy for remote hosts)."""
+        found = [("log", "log", self.log_path)]
         jsonl = os.path.join(self.run_dir, METRICS_JSONL)
         if self.executor.file_size(jsonl) is not None:
             found.append(("jsonl", "jsonl", jsonl))
@@ -98,14 +103,16 @@ class RunIngester:
     def catch_up(self, eof: bool = False) -> CatchUp:
         """Ingest everything new. ``eof``: the process has ended, flush partial lines."""
         out = CatchUp()
+        self.executor.mirror_output(self.experiment_id, self.run_dir)
         for key, kind, path in self._files():
             self._catch_up_source(key, kind, path, eof, out)
         return out
 
     def _catch_up_source(self, key: str, kind: str, path: str, eof: bool, out: CatchUp) -> None:
-        read_at: Callable[[int, int], bytes] = lambda off, n: self.executor.read_at(path, off, n)  # noqa: E731
+        files = self._local if kind == "log" and self.log_mirrored else self.executor
+        read_at: Callable[[int, int], bytes] = lambda off, n: files.read_at(path, off, n)  # noqa: E731
         for _ in range(MAX_POLLS_PER_SOURCE):
-            size = self.executor.file_size(path)
+            size = files.file_size(path)
             if size is None:
                 return
             version, state = self.store.cursor(self.experiment_id, key)
