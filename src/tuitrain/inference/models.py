@@ -89,9 +89,11 @@ def _predictable(model: TrainedModel, exp: Experiment | None) -> PredictableMode
 
 
 def predictable_models(store: ExperimentStore) -> list[PredictableModel]:
-    """Every registered model that can be used now, newest first."""
+    """Every registered model that can be used now: the newest run's first, each run's
+    in the order it registered them (YOLO's best.pt before last.pt)."""
     out = []
-    for model in reversed(store.models()):
+    newest_first = sorted(store.models(), key=lambda m: (-(m.experiment_id or 0), m.id or 0))
+    for model in newest_first:
         exp = _experiment(store, model.experiment_id)
         if _why_not(model, exp) is None:
             out.append(_predictable(model, exp))

@@ -53,6 +53,7 @@ class ExperimentsScreen(Screen[None]):
         Binding("f", "cycle_status", "Status", tooltip="Cycle the status filter"),
         Binding("p", "cycle_project", "Project", tooltip="Cycle the project filter"),
         Binding("D", "datasets", "Datasets", tooltip="Datasets and their statistics"),
+        Binding("i", "inference", "Inference", tooltip="Try a trained model on images"),
         Binding("escape", "clear_filter", "Clear filters", show=False),
     ]
 
@@ -179,6 +180,9 @@ class ExperimentsScreen(Screen[None]):
 
     def action_datasets(self) -> None:
         self._push("datasets", "DatasetsScreen", what="Datasets")
+
+    def action_inference(self) -> None:
+        self._push("inference", "InferenceScreen", what="Inference")
 
     def action_compare(self) -> None:
         ids = self.table.marked_ids
