@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
 from typing import Any
 
 from tuitrain.cli.main import _parse_value, write_csv
-from tuitrain.executors.base import OUTPUT_LOG
 from tuitrain.runs.manager import TrainingManager
 from tuitrain.runs.states import RunStatus
 from tuitrain.runs.view import (
@@ -53,6 +53,10 @@ async def cmd_run(manager: TrainingManager, args: argparse.Namespace) -> int:
         # the run folder so everything it writes lands there.
         if args.cwd:
             config["cwd"] = os.path.abspath(args.cwd)
+    elif args.host != "local":  # a folder of the host (default: the run folder)
+        config["command"] = command
+        if args.cwd:
+            config["cwd"] = args.cwd
     else:
         config["command"] = command
         config["cwd"] = os.path.abspath(args.cwd) if args.cwd else os.getcwd()
@@ -149,7 +153,11 @@ async def cmd_show(manager: TrainingManager, args: argparse.Namespace) -> int:
 
 async def cmd_logs(manager: TrainingManager, args: argparse.Namespace) -> int:
     exp = manager.get_experiment(args.id)
-    path = os.path.join(exp.run_dir, OUTPUT_LOG)
+    # A remote run's output is read from its local copy, brought up to date first.
+    executor = manager.executor_for(exp.host)
+    path = executor.output_log(args.id, exp.run_dir)
+    with contextlib.suppress(OSError):  # host unreachable: print what we have
+        await asyncio.to_thread(executor.mirror_output, args.id, exp.run_dir)
     out = sys.stdout.buffer
 
     def pump(offset: int) -> int:
@@ -167,7 +175,12 @@ async def cmd_logs(manager: TrainingManager, args: argparse.Namespace) -> int:
     offset = pump(0)
     if args.follow:
         while True:
-            exp = await manager.refresh(args.id)
+            try:
+                exp = await manager.refresh(args.id)
+            except OSError as exc:  # the host dropped: say so, keep trying
+                print(f"tuitrain: {exc}; retrying", file=sys.stderr)
+                await asyncio.sleep(FOLLOW_INTERVAL_S * 8)
+                continue
             offset = pump(offset)
             if RunStatus(exp.status).is_terminal:
                 break

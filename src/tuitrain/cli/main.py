@@ -100,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     from tuitrain.cli.predict import add_predict_parser
 
     add_predict_parser(sub)
+    from tuitrain.cli.fetch import add_fetch_parser
+    from tuitrain.cli.hosts import add_hosts_parser
+
+    add_hosts_parser(sub)
+    add_fetch_parser(sub)
     return parser
 
 
@@ -121,6 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_doctor(args)
         if args.cmd == "predict":
             return _run_predict(args)
+        if args.cmd in ("hosts", "fetch"):
+            from tuitrain.cli.fetch import run_fetch
+            from tuitrain.cli.hosts import run_hosts
+
+            return run_hosts(args) if args.cmd == "hosts" else run_fetch(args)
         return asyncio.run(_dispatch(args))
     except CliError as exc:
         print(f"tuitrain: error: {exc}", file=sys.stderr)
@@ -162,12 +172,14 @@ async def _dispatch(args: argparse.Namespace) -> int:
     handler: Callable[..., Any] = getattr(commands, f"cmd_{args.cmd}")
     try:
         manager = make_manager()
-    except StoreError as exc:
+    except (StoreError, ValueError) as exc:  # ValueError: config.toml's hosts
         raise CliError(str(exc)) from exc
     try:
         result: int = await handler(manager, args)
         return result
-    except (ConfigError, UnknownExperiment, ValueError) as exc:
+    except BrokenPipeError:
+        raise
+    except (ConfigError, UnknownExperiment, ValueError, OSError) as exc:  # OSError: a host
         raise CliError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
     finally:
         await manager.close()

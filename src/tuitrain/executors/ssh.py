@@ -105,9 +105,16 @@ class SshExecutor(Executor):
         return "/".join([self.expand(self.workdir).rstrip("/"), *parts])
 
     # -- Executor --------------------------------------------------------------------
+    def _expand_argv(self, argv: list[str]) -> list[str]:
+        """``~/...`` as the program (an environment's python) is the host's home."""
+        if argv and argv[0].startswith("~/"):
+            return [self.expand(argv[0]), *argv[1:]]
+        return list(argv)
+
     def check_command(self, argv: list[str]) -> None:
         if not argv or not argv[0]:
             raise LaunchError("empty command")
+        argv = self._expand_argv(argv)
         out = self._sh(scripts.CHECK, argv[0]).decode().splitlines()
         for line in out:
             if line.startswith("HOME "):
@@ -128,7 +135,7 @@ class SshExecutor(Executor):
 
     def run_command(self, argv: list[str], timeout: float = 30.0) -> CommandResult:
         try:
-            done = self.connection.run(argv, timeout=timeout)
+            done = self.connection.run(self._expand_argv(argv), timeout=timeout)
         except HostUnreachable as exc:
             return CommandResult(255, "", str(exc))
         return CommandResult(
@@ -150,7 +157,7 @@ class SshExecutor(Executor):
             WRAPPER,
             "tuitrain-run",
             spec.run_dir,
-            *spec.argv,
+            *self._expand_argv(spec.argv),
         ]
         cwd = self.expand(spec.cwd) if spec.cwd else spec.run_dir
         try:

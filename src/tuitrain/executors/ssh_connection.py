@@ -70,7 +70,7 @@ def classify_failure(target: str, stderr: str) -> HostUnreachable:
     """The error for an ssh that exited 255, from what it printed."""
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
     lines = [ln for ln in lines if not ln.lower().startswith(("warning:", "control socket"))]
-    detail = lines[-1] if lines else "ssh failed"
+    detail = lines[-1] if lines else "connection lost"
     low = stderr.lower()
     if "permission denied" in low or "too many authentication failures" in low:
         return AuthenticationFailed(f"authentication failed: {detail} ({AUTH_HINT})")

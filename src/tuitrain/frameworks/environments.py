@@ -77,23 +77,23 @@ def _host_table(settings: Mapping[str, Any], host: str) -> Mapping[str, Any]:
 
 
 def parse_environment(framework: str, host: str, value: object) -> Environment:
-    """One entry of ``[hosts.HOST.environments]``."""
+    """One entry of ``[hosts.HOST.environments]`` (``~`` is the host's own home, so it
+    is expanded here only for the local host)."""
     where = f"{CONFIG_FILE}: hosts.{host}.environments.{framework}"
+    expanduser = os.path.expanduser if host == "local" else str
     if isinstance(value, str):
         words = shlex.split(value)
         if not words:
             raise SettingsError(f"{where} is empty")
         if len(words) == 1:
-            return Environment(framework, host, os.path.expanduser(words[0]), (), True)
+            return Environment(framework, host, expanduser(words[0]), (), True)
         return Environment(framework, host, "python", tuple(words), True)
     if isinstance(value, Mapping):
         python = value.get("python", "python")
         prefix = value.get("prefix", "")
         if not isinstance(python, str) or not python or not isinstance(prefix, str):
             raise SettingsError(f"{where}: python and prefix must be texts")
-        return Environment(
-            framework, host, os.path.expanduser(python), tuple(shlex.split(prefix)), True
-        )
+        return Environment(framework, host, expanduser(python), tuple(shlex.split(prefix)), True)
     raise SettingsError(f"{where} must be a python path, a command prefix or a table")
 
 
@@ -108,7 +108,8 @@ def environment_for(
     for key in (framework, "default"):
         if key in envs:
             return parse_environment(key if key == framework else framework, host, envs[key])
-    return Environment(framework, host, sys.executable)
+    # An SSH host has no environment of ours: its python3 unless config.toml says more.
+    return Environment(framework, host, sys.executable if host == "local" else "python3")
 
 
 def environments(host: str = "local", home: Path | None = None) -> list[Environment]:

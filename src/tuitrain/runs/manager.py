@@ -325,6 +325,8 @@ class TrainingManager:
                     await asyncio.sleep(self.poll_interval)
         except asyncio.CancelledError:
             raise
+        except OSError as exc:  # the host cannot be reached: reconcile follows again
+            log.warning("following run %s paused: %s", experiment_id, exc)
         except Exception:
             log.exception("following run %s failed", experiment_id)
         finally:
@@ -449,16 +451,20 @@ class TrainingManager:
             executor = self.executors.get(exp.host)
             if executor is None:
                 continue
-            if exp.status == RunStatus.LOST:
-                if await asyncio.to_thread(executor.read_exit_code, exp.run_dir):
+            try:
+                if exp.status == RunStatus.LOST:
+                    if await asyncio.to_thread(executor.read_exit_code, exp.run_dir):
+                        await self._finalize(exp.id)
+                        changed.append(exp.id)
+                    continue
+                if await self._process_gone(executor, exp):
                     await self._finalize(exp.id)
                     changed.append(exp.id)
-                continue
-            if await self._process_gone(executor, exp):
-                await self._finalize(exp.id)
-                changed.append(exp.id)
-            elif self._reconciler is not None:
-                self._follow(exp)
+                elif self._reconciler is not None:
+                    self._follow(exp)
+            except OSError as exc:  # that host is unreachable now; the others go on
+                log.warning("cannot reconcile run %s now: %s", exp.id, exc)
+        changed += await self.schedule()  # runs that ended elsewhere may free GPUs
         return changed
 
     async def _reconcile_forever(self) -> None:

@@ -80,6 +80,8 @@ class LogScreen(Screen[None]):
             self.notify(str(exc), severity="error")
             return
         path = Path(exp.run_dir) / OUTPUT_LOG
+        if exp.id is not None and exp.host in manager.executors:  # a remote run's local copy
+            path = Path(manager.executors[exp.host].output_log(exp.id, exp.run_dir))
         shown = Path("…", *path.parts[-3:])  # runs/<id>/output.log: the home is known
         self.query_one("#log-title", Static).update(f"#{exp.id} {exp.name} · {shown}")
         view = LogView(path, id="log-view")
