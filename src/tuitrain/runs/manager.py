@@ -464,7 +464,6 @@ class TrainingManager:
                     self._follow(exp)
             except OSError as exc:  # that host is unreachable now; the others go on
                 log.warning("cannot reconcile run %s now: %s", exp.id, exc)
-        changed += await self.schedule()  # runs that ended elsewhere may free GPUs
         return changed
 
     async def _reconcile_forever(self) -> None:
