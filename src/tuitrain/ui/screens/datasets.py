@@ -1,7 +1,8 @@
 """Datasets: every dataset of the store and, for the one under the cursor, its
 statistics (images labeled and not, boxes per class as bars, class-balance warnings)
 and the problems the checks before training would find. Read-only: creating,
-importing and splitting are the CLI's (``tuitrain dataset ...``)."""
+importing and splitting are the CLI's (``tuitrain dataset ...``); ``e`` opens the label
+editor on the dataset under the cursor."""
 
 from __future__ import annotations
 
@@ -131,6 +132,7 @@ class DatasetsScreen(Screen[None]):
     HELP_TITLE = "Datasets"
     BINDINGS = [
         Binding("r", "reload", "Reload", tooltip="Read the datasets again"),
+        Binding("e", "label", "Label", tooltip="Label the images of the dataset (editor)"),
         Binding("escape", "back", "Back", tooltip="Back to the experiments"),
     ]
     DEFAULT_CSS = """
@@ -251,6 +253,21 @@ class DatasetsScreen(Screen[None]):
     # -- actions ---------------------------------------------------------------------
     def action_reload(self) -> None:
         self._load_list()
+
+    def action_label(self) -> None:
+        from tuitrain.ui.screens.label_editor import LabelEditorScreen
+
+        dataset_id = self._cursor_id()
+        ds = self.datasets.get(dataset_id) if dataset_id is not None else None
+        if ds is None:
+            return
+        if ds.task != "detection":
+            self.notify(f"{ds.name} is an {ds.task} dataset: it has no boxes", severity="warning")
+            return
+        self.app.push_screen(LabelEditorScreen(ds.id, self.home), self._back_from_editor)
+
+    def _back_from_editor(self, _result: None) -> None:
+        self._load_list()  # statuses and boxes changed: read them again
 
     def action_back(self) -> None:
         self.dismiss()
