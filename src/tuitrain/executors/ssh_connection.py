@@ -14,6 +14,7 @@ once during a backoff (0.5 s doubling to 30 s), so a dead host never holds up ot
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import shlex
@@ -127,11 +128,17 @@ class SshConnection:
             "-o",
             "ServerAliveCountMax=3",
             "-o",
-            f"ControlPath={os.path.join(self._control, '%C')}",
+            f"ControlPath={os.path.join(self._control, self._socket_name())}",
         ]
         for opt in self.options:
             argv += ["-o", opt]
         return argv
+
+    def _socket_name(self) -> str:
+        """One master per configured host: a hash of how it is reached (not ssh's
+        ``%C``, which two aliases of one address share, whatever their keys)."""
+        key = "\0".join([self.target, self.config_file or "", *self.options])
+        return hashlib.sha1(key.encode()).hexdigest()[:20]
 
     def control_socket(self) -> str:
         """The path of this host's master socket (asks ``ssh -G`` for ``%C``)."""

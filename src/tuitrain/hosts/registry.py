@@ -27,7 +27,7 @@ def install_id(home: Path) -> str:
             return found
     home.mkdir(parents=True, exist_ok=True)
     new = secrets.token_hex(4)
-    tmp = home / f".{INSTALL_ID_FILE}.{os.getpid()}"
+    tmp = home / f".{INSTALL_ID_FILE}.{os.getpid()}.{new}"
     tmp.write_text(new + "\n")
     try:
         os.link(tmp, path)  # first writer wins, even with several processes at once
