@@ -67,11 +67,11 @@ class InferenceScreen(Screen[None]):
     InferenceScreen #inference-models { height: 7; }
     InferenceScreen .field-row { height: 3; }
     InferenceScreen .field-row Label { padding: 1 1 0 1; }
-    InferenceScreen #conf, InferenceScreen #iou { width: 12; }
+    InferenceScreen #conf, InferenceScreen #iou { width: 14; }
     InferenceScreen #images { width: 1fr; }
     InferenceScreen #inference-problem { height: 1; padding: 0 1; color: $error; }
     InferenceScreen #inference-results { height: 1fr; }
-    InferenceScreen #inference-boxes { height: 1fr; }
+    InferenceScreen #inference-boxes { height: auto; max-height: 9; }
     """
 
     class ModelsListed(Message):
