@@ -61,7 +61,7 @@ async def test_edit_with_keys_writes_the_exact_file_and_undo_restores_it(
         assert unlabeled.read_text() == "2 0.54 0.605 0.3 0.26\n"
         table = editor(app).boxes_table()
         assert table.get_row_at(0) == [
-            "1", "2 bike", "108.0", "60.5", "60.0", "26.0", "0.5400", "0.6050", "0.3000", "0.2600",
+            "2 bike", "108.0", "60.5", "60.0", "26.0", "0.540", "0.605", "0.300", "0.260",
         ]  # fmt: skip
         assert "img3.png 200x100 · labeled · 1 boxes · arrows resize · new: bike · saved" in (
             status_line(app)

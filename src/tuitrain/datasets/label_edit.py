@@ -86,7 +86,7 @@ class ImageLabelEditor:
         self.classes = classes
         self.image_path = Path(item.path)
         self.size = _image_size(item)
-        boxes = store.boxes(item.dataset_id).get(item.id, [])
+        boxes = store.image_boxes(item.id)
         self.state = LabelState(tuple(boxes), item.status)
         self.selected: int | None = 0 if boxes else None
         self.undo_stack: list[tuple[LabelState, int | None]] = []

@@ -165,6 +165,18 @@ class DatasetStore:
             item.status = status
             s.add(item)
 
+    def image_boxes(self, image_id: int) -> list[Box]:
+        """One image's boxes, in insertion order."""
+        query = (
+            select(Annotation)
+            .where(col(Annotation.image_id) == image_id)
+            .order_by(col(Annotation.id))
+        )
+        with self.db.read() as s:
+            return [
+                Box(a.class_id, a.x_center, a.y_center, a.width, a.height) for a in s.scalars(query)
+            ]
+
     def image(self, image_id: int) -> DatasetImage:
         with self.db.read() as s:
             item = s.get(DatasetImage, image_id)

@@ -47,7 +47,7 @@ class LabelEditorScreen(Screen[None]):
     BINDINGS = [*EDITOR_BINDINGS]
     DEFAULT_CSS = """
     LabelEditorScreen #label-summary { height: 1; padding: 0 1; background: $boost; }
-    LabelEditorScreen #label-images { width: 36; height: 1fr; }
+    LabelEditorScreen #label-images { width: 32; height: 1fr; }
     LabelEditorScreen #label-boxes { height: auto; max-height: 9; }
     LabelEditorScreen #label-preview { height: 1fr; border: round $primary 60%; }
     LabelEditorScreen #label-status { height: 1; padding: 0 1; background: $boost; }
@@ -94,7 +94,8 @@ class LabelEditorScreen(Screen[None]):
         self.entries: list[ImageEntry] = []
         self.filter = "all"
         self.shown: list[ImageEntry] = []
-        self.editor: ImageLabelEditor | None = None
+        self._editor: ImageLabelEditor | None = None
+        self.current_id: int | None = None  # the image asked for (its editor may be opening)
         self.resize_mode = False
         self.new_class = 0
         self._render_lock = threading.Lock()
@@ -210,7 +211,9 @@ class LabelEditorScreen(Screen[None]):
 
     @on(EditorOpened)
     def _editor_opened(self, event: EditorOpened) -> None:
-        self.editor = event.editor
+        if event.editor.image_id != self.current_id:
+            return  # the user moved on meanwhile
+        self._editor = event.editor
         self._show_boxes()
         self._render_preview(event.editor)
 
@@ -235,7 +238,7 @@ class LabelEditorScreen(Screen[None]):
     # -- drawing -----------------------------------------------------------------------
     def _fill_images(self) -> None:
         table = self.images_table()
-        keep = self.editor.image_id if self.editor else None
+        keep = self.current_id
         table.clear()
         self.shown = rows.visible(self.entries, self.filter)
         for entry in self.shown:
@@ -290,7 +293,14 @@ class LabelEditorScreen(Screen[None]):
         self._save(editor)
         self._render_preview(editor)
 
+    @property
+    def editor(self) -> ImageLabelEditor | None:
+        """The session of the image shown; None while it opens (keys wait for it)."""
+        editor = self._editor
+        return editor if editor is not None and editor.image_id == self.current_id else None
+
     def _go_to(self, image_id: int) -> None:
+        self.current_id = image_id
         table = self.images_table()
         if str(image_id) in table.rows:
             table.move_cursor(row=table.get_row_index(str(image_id)))
@@ -300,7 +310,7 @@ class LabelEditorScreen(Screen[None]):
         """Apply an edit of the session; its refusal is a one-line notice."""
         editor = self.editor
         if editor is None:
-            self.notify("No image selected", severity="warning")
+            self.notify("The image is still opening", severity="warning")
             return
         try:
             getattr(editor, change)(*args)
@@ -314,13 +324,13 @@ class LabelEditorScreen(Screen[None]):
         if not self.shown:
             return
         ids = [e.image_id for e in self.shown]
-        current = self.editor.image_id if self.editor else None
+        current = self.current_id
         index = ids.index(current) + step if current in ids else 0
         self._go_to(ids[max(0, min(len(ids) - 1, index))])
 
     def action_next_unlabeled(self) -> None:
         ids = [e.image_id for e in self.entries]
-        current = self.editor.image_id if self.editor else None
+        current = self.current_id
         start = ids.index(current) + 1 if current in ids else 0
         order = self.entries[start:] + self.entries[:start]
         target = next((e for e in order if e.status == "unlabeled"), None)
@@ -337,7 +347,7 @@ class LabelEditorScreen(Screen[None]):
         self.filter = rows.next_filter(self.filter)
         self._fill_images()
         self._show_summary()
-        current = self.editor.image_id if self.editor else None
+        current = self.current_id
         if self.shown and all(e.image_id != current for e in self.shown):
             self._go_to(self.shown[0].image_id)
 

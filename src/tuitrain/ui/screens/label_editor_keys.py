@@ -44,7 +44,7 @@ def _class_bindings() -> list[Binding]:
         Binding(
             str(i),
             f"number_class({i})",
-            "Class 0-9",
+            "Class",
             show=i == 0,
             key_display="0-9" if i == 0 else None,
             tooltip=f"Class {i} for the selected box",

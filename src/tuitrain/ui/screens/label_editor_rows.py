@@ -1,4 +1,5 @@
-"""What the label editor's tables and status lines say: pure functions of the
+"""What the label editor's tables and status lines say (normalised values to three
+decimals, pixels to one: the label file keeps full precision): pure functions of the
 editing session, so tests and snapshots read the same texts."""
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ from collections.abc import Sequence
 from tuitrain.datasets.label_edit import ImageEntry, PixelBox
 
 FILTERS = ("all", "unlabeled", "labeled", "reviewed")
-IMAGE_COLUMNS = (("Image", "file"), ("Status", "status"), ("Boxes", "boxes"))
+IMAGE_COLUMNS = (("Image", "file"), ("Status", "status"), ("Box", "boxes"))
 BOX_COLUMNS = (
-    ("#", "index"),
     ("Class", "class"),
     ("x px", "x"),
     ("y px", "y"),
@@ -22,7 +22,7 @@ BOX_COLUMNS = (
     ("w", "nw"),
     ("h", "nh"),
 )
-NAME_WIDTH = 22
+NAME_WIDTH = 14
 
 
 def short_name(filename: str, width: int = NAME_WIDTH) -> str:
@@ -36,16 +36,15 @@ def image_row(entry: ImageEntry) -> tuple[str, str, str]:
 def box_row(p: PixelBox) -> tuple[str, ...]:
     b = p.box
     return (
-        str(p.index + 1),
         f"{p.class_id} {p.class_name}",
         f"{p.x:.1f}",
         f"{p.y:.1f}",
         f"{p.w:.1f}",
         f"{p.h:.1f}",
-        f"{b.x_center:.4f}",
-        f"{b.y_center:.4f}",
-        f"{b.width:.4f}",
-        f"{b.height:.4f}",
+        f"{b.x_center:.3f}",
+        f"{b.y_center:.3f}",
+        f"{b.width:.3f}",
+        f"{b.height:.3f}",
     )
 
 
