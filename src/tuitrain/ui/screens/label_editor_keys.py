@@ -24,7 +24,9 @@ def _arrow_bindings() -> list[Binding]:
                 "Move",
                 show=first,
                 key_display="←↑↓→" if first else None,
-                tooltip=f"Move (or resize) the box {STEP_PX} px {key}",
+                tooltip="Move the box 1 px (m: resize it; shift: 10 px)"
+                if first
+                else f"Move (or resize) the box {STEP_PX} px {key}",
             )
         )
         out.append(
@@ -47,7 +49,9 @@ def _class_bindings() -> list[Binding]:
             "Class",
             show=i == 0,
             key_display="0-9" if i == 0 else None,
-            tooltip=f"Class {i} for the selected box",
+            tooltip="Class by number for the selected box (or the next one added)"
+            if i == 0
+            else f"Class {i} for the selected box",
         )
         for i in range(10)
     ]
