@@ -27,7 +27,7 @@ class ClassPickerScreen(ModalScreen[int | None]):
 
     def __init__(self, classes: list[str], current: int | None) -> None:
         super().__init__()
-        self.classes = classes
+        self.class_names = classes
         self.current = current
 
     def compose(self) -> ComposeResult:
@@ -35,13 +35,13 @@ class ClassPickerScreen(ModalScreen[int | None]):
             box.border_title = "Class (enter picks, escape cancels)"
             yield Static("Pick the class of the selected box", markup=False)
             yield OptionList(
-                *(Option(f"{i}  {name}", id=str(i)) for i, name in enumerate(self.classes)),
+                *(Option(f"{i}  {name}", id=str(i)) for i, name in enumerate(self.class_names)),
                 id="class-options",
             )
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        if self.current is not None and 0 <= self.current < len(self.classes):
+        if self.current is not None and 0 <= self.current < len(self.class_names):
             options.highlighted = self.current
         options.focus()
 
