@@ -1,15 +1,24 @@
-"""An image inside the terminal, two pixels per cell with half-block characters.
+"""An image inside the terminal: kitty graphics, sixels, or half-block characters.
 
 For a user on a headless server over SSH: the preview the label editor renders (boxes
 and class names drawn) shows here as well as in an external viewer. The file is read
 and shrunk in a thread worker; drawing scales the small copy to the widget's size,
-keeping the aspect ratio (a cell is about twice as tall as wide, so a cell's two
-half-blocks are square pixels). Half-blocks work in every terminal with true colour or
-256 colours; terminal graphics protocols (kitty, sixel) are not used.
+keeping the aspect ratio.
+
+The way of drawing is chosen once per widget (:func:`choose_protocol`): kitty's graphics
+protocol in kitty and Ghostty, sixels in terminals known to draw them, half-blocks (two
+square pixels per cell, in any terminal with 256 or true colours) elsewhere, and always
+inside tmux or screen, which pass graphics through only with ``allow-passthrough`` on.
+``TUITRAIN_IMAGE_PROTOCOL=halfblock|kitty|sixel|auto`` forces one, tmux or not. Graphics
+are drawn only while the widget's screen is the active one: under a modal (the class
+picker, help) the preview falls back to half-blocks, so no image covers the dialog.
+Headless apps (tests) use half-blocks unless forced, so snapshots never depend on the
+terminal that runs them.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PIL import Image
@@ -21,10 +30,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import RenderResult as WidgetRender
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.worker import Worker
 
 from tuitrain.ui.app import report_worker_error
+from tuitrain.ui.widgets.image_protocols import ImageProtocol, cell_pixels, choose_protocol
+from tuitrain.ui.widgets.kitty_image import KittyImage, new_image_id, png_base64
+from tuitrain.ui.widgets.sixel_image import SixelImage
 
 MAX_PIXELS = 400  # the copy kept in memory: enough for any terminal pane
 UPPER_HALF = "▀"
@@ -78,9 +91,12 @@ class ImagePreview(Widget):
     class Loaded(Message, bubble=False):
         """An image was read and shrunk, ready to draw."""
 
-        def __init__(self, path: Path, image: Image.Image | None, error: str = "") -> None:
+        def __init__(
+            self, path: Path, image: Image.Image | None, error: str = "", png: str = ""
+        ) -> None:
             super().__init__()
             self.path, self.image, self.error = path, image, error
+            self.png = png  # base64 PNG for kitty graphics, else empty
 
     def __init__(self, placeholder: str = "no image", *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -88,6 +104,20 @@ class ImagePreview(Widget):
         self.path: Path | None = None
         self.image: Image.Image | None = None
         self.error = ""
+        self.protocol = ImageProtocol.HALFBLOCK
+        self.cell_pixels = (10, 20)
+        self._png = ""
+        self._image_id = new_image_id()
+        self._loads = 0  # images loaded so far: the graphics cache's key
+        self._lines: tuple[tuple[int, int, int], list[Strip]] | None = None
+
+    def on_mount(self) -> None:
+        self.protocol, warning = choose_protocol(os.environ, headless=self.app.is_headless)
+        if warning:
+            self.notify(warning, severity="warning", timeout=10)
+        if self.protocol is not ImageProtocol.HALFBLOCK:
+            self.cell_pixels = cell_pixels()
+            self.app.screen_change_signal.subscribe(self, lambda _screen: self.refresh())
 
     def show(self, path: Path | None) -> None:
         """Draw the image at ``path`` (read again even when the path is the same: the
@@ -101,21 +131,25 @@ class ImagePreview(Widget):
 
     @work(thread=True, exclusive=True, group="image-preview", exit_on_error=False, name="preview")
     def _read(self, path: Path) -> None:
+        png = ""
         try:
             with Image.open(path) as source:
                 source.draft("RGB", (MAX_PIXELS, MAX_PIXELS))
                 image = source.convert("RGB")
             image.thumbnail((MAX_PIXELS, MAX_PIXELS))
+            if self.protocol is ImageProtocol.KITTY:
+                png = png_base64(image)
         except OSError as exc:
             self.post_message(self.Loaded(path, None, f"cannot show {path.name}: {exc}"))
             return
-        self.post_message(self.Loaded(path, image))
+        self.post_message(self.Loaded(path, image, png=png))
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
         if event.path != self.path:
             return  # another image was asked for meanwhile
-        self.image, self.error = event.image, event.error
+        self.image, self.error, self._png = event.image, event.error, event.png
+        self._loads += 1
         self.refresh()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -125,3 +159,36 @@ class ImagePreview(Widget):
         if self.image is None:
             return Text(self.error or self.placeholder, style="dim", justify="center")
         return HalfBlocks(self.image, self.size.width, self.size.height)
+
+    def render_line(self, y: int) -> Strip:
+        """Graphics lines are built here, not through :meth:`render`: Textual's visual
+        pipeline crops escapes as if they were text, a Strip keeps them zero-width."""
+        lines = self._graphics_lines()
+        if lines is None:
+            return super().render_line(y)
+        return lines[y] if y < len(lines) else Strip.blank(self.size.width)
+
+    def _graphics_lines(self) -> list[Strip] | None:
+        """Kitty or sixel lines for the image, or None where half-blocks are drawn."""
+        image, width = self.image, self.size.width
+        if image is None or self.protocol is ImageProtocol.HALFBLOCK or not self.screen.is_active:
+            return None
+        key = (self._loads, self.size.width, self.size.height)
+        if self._lines is not None and self._lines[0] == key:
+            return self._lines[1]
+        cells = (width, self.size.height)
+        renderable: KittyImage | SixelImage
+        if self.protocol is ImageProtocol.KITTY:
+            renderable = KittyImage(image, self._png, self._image_id, cells, self.cell_pixels)
+        else:
+            renderable = SixelImage(image, cells, self.cell_pixels)
+        console = self.app.console
+        segments = console.render(renderable, console.options.update_width(width))
+        lines = [
+            Strip(line, width)
+            for line in Segment.split_and_crop_lines(
+                segments, width, include_new_lines=False, pad=True
+            )
+        ]
+        self._lines = (key, lines)
+        return lines
