@@ -16,6 +16,12 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     name = str(config.get("name") or "").strip()
     if not name:
         raise ConfigError("a run needs a name")
+    from tuitrain.gpus.request import GpuRequestError, apply_gpu_request
+
+    try:  # before the recipe writes the command: it may set the device parameter
+        config = apply_gpu_request(config)
+    except GpuRequestError as exc:
+        raise ConfigError(str(exc)) from exc
     command = config.get("command")
     framework = str(config.get("framework") or "custom")
     if not command and framework != "custom":
@@ -58,5 +64,6 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
         framework=framework,
         host=str(config.get("host") or "local"),
         params=dict(config.get("params") or {}),
+        gpus=int(config["gpus"]),
     )
     return out

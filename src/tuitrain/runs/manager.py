@@ -29,6 +29,7 @@ from tuitrain.executors.base import (
     ProcessState,
 )
 from tuitrain.executors.local import LocalExecutor
+from tuitrain.gpus.request import ANY_HOST, gpu_environment
 from tuitrain.metrics import MetricPoint
 from tuitrain.runs.config import ConfigError, validate_config
 from tuitrain.runs.errors import TAIL_BYTES, summarize_failure
@@ -45,6 +46,7 @@ from tuitrain.runs.events import (
     Subscription,
 )
 from tuitrain.runs.ingest import CatchUp, RunIngester
+from tuitrain.runs.queue import GpuQueue, check_gpu_request
 from tuitrain.runs.states import RunStatus
 from tuitrain.runs.view import progress_of
 from tuitrain.store.db import Database
@@ -58,6 +60,7 @@ LOST_MESSAGE = (
     "the process ended without writing an exit code (killed with SIGKILL, or the machine rebooted)"
 )
 STARTING_TIMEOUT_S = 60.0
+QUEUE_INTERVAL_S = 2.0  # how often queued runs look for free GPUs (nvidia-smi each time)
 RUN_DIR_PLACEHOLDER = "{run_dir}"
 INGEST_NICENESS = 10
 
@@ -90,6 +93,7 @@ class TrainingManager:
         reconcile_interval: float = 5.0,
         grace_period: float = 10.0,
         flush_interval: float = 0.2,
+        queue_interval: float = QUEUE_INTERVAL_S,
     ) -> None:
         self.store = ExperimentStore(db)
         self.runs_root = runs_root
@@ -100,6 +104,11 @@ class TrainingManager:
         self.events = EventHub(flush_interval)
         self._followers: dict[int, asyncio.Task[None]] = {}
         self._reconciler: asyncio.Task[None] | None = None
+        self.queue = GpuQueue(self.store, self.executors)
+        self.queue_interval = queue_interval
+        self._scheduler: asyncio.Task[None] | None = None
+        self._queue_wakeup = asyncio.Event()
+        self._schedule_lock = asyncio.Lock()
         self._finished: dict[int, asyncio.Event] = {}
         # Parsing and storing run on low-priority threads: a run must never be slowed
         # down by the tuitrain that watches it.
@@ -116,12 +125,15 @@ class TrainingManager:
             for exp in self.store.list_in(ACTIVE):
                 self._follow(exp)
             self._reconciler = asyncio.create_task(self._reconcile_forever(), name="reconcile")
+            self._scheduler = asyncio.create_task(self._schedule_forever(), name="gpu-queue")
 
     async def close(self) -> None:
         """Stop watching. Runs keep going: they are not our children in any way."""
         tasks = list(self._followers.values())
         if self._reconciler is not None:
             tasks.append(self._reconciler)
+        if self._scheduler is not None:
+            tasks.append(self._scheduler)
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -148,11 +160,15 @@ class TrainingManager:
         cannot start leaves a FAILED experiment with the reason.
         """
         cfg = validate_config(config)
-        executor = self.executor_for(cfg["host"])
-        try:
-            await asyncio.to_thread(executor.check_command, cfg["command"])
-        except LaunchError as exc:
-            raise ConfigError(str(exc)) from exc
+        queued = cfg["gpus"] > 0
+        if queued:  # a host that can never give the GPUs is an error now, not a wait
+            await asyncio.to_thread(check_gpu_request, self.queue, cfg)
+        executor = None if cfg["host"] == ANY_HOST else self.executor_for(cfg["host"])
+        if executor is not None:
+            try:
+                await asyncio.to_thread(executor.check_command, cfg["command"])
+            except LaunchError as exc:
+                raise ConfigError(str(exc)) from exc
         exp = self.store.create(
             name=cfg["name"],
             framework=cfg["framework"],
@@ -163,31 +179,81 @@ class TrainingManager:
             restarted_from=cfg.get("restarted_from"),
         )
         assert exp.id is not None
-        run_dir = executor.run_dir_for(exp.id, self.runs_root)
+        # "any" host: the run folder is made where the queue places the run.
+        if executor is not None and not await self._make_run_dir(exp.id, executor, cfg):
+            return exp.id
+        if queued:
+            self.store.transition(exp.id, RunStatus.QUEUED, f"asks for {cfg['gpus']} GPU(s)")
+            self.events.publish(StatusChanged(exp.id, RunStatus.QUEUED))
+            await self.schedule()
+            return exp.id
+        await self._launch(exp.id, cfg)
+        return exp.id
+
+    async def _make_run_dir(
+        self, experiment_id: int, executor: Executor, cfg: dict[str, Any]
+    ) -> bool:
+        run_dir = executor.run_dir_for(experiment_id, self.runs_root)
         try:
             files = {"config.json": json.dumps(cfg, indent=2).encode()}
             await asyncio.to_thread(executor.write_files, run_dir, files)
         except (OSError, LaunchError) as exc:
-            self._launch_failed(exp.id, f"cannot create the run folder {run_dir}: {exc}")
-            return exp.id
-        self.store.update(exp.id, run_dir=run_dir)
-        await self._launch(exp.id, cfg)
-        return exp.id
+            self._launch_failed(experiment_id, f"cannot create the run folder {run_dir}: {exc}")
+            return False
+        self.store.update(experiment_id, run_dir=run_dir)
+        return True
+
+    # -- the GPU queue ---------------------------------------------------------------
+    async def schedule(self) -> list[int]:
+        """Launch the queued runs whose GPUs are free now (first in, first out);
+        returns their ids. Any tuitrain process may do this: claims are atomic."""
+        async with self._schedule_lock:
+            claimed = await asyncio.to_thread(self.queue.run_pass)
+            for exp in claimed:
+                assert exp.id is not None
+                self.events.publish(StatusChanged(exp.id, RunStatus.STARTING))
+                cfg = json.loads(exp.config_json)
+                executor = self.executor_for(exp.host)
+                if not exp.run_dir and not await self._make_run_dir(exp.id, executor, cfg):
+                    continue
+                await self._launch(exp.id, cfg)
+            return [e.id for e in claimed if e.id is not None]
+
+    def wake_queue(self) -> None:
+        """GPUs may have freed up (a run ended): schedule now rather than later."""
+        self._queue_wakeup.set()
+
+    async def _queue_woken(self) -> None:
+        """Until a run ends or ``queue_interval`` passes. (Not ``wait_for``: on Python
+        3.11 it can swallow a cancel that comes as the event is set.)"""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.queue_interval):
+                await self._queue_wakeup.wait()
+
+    async def _schedule_forever(self) -> None:
+        while True:
+            await self._queue_woken()
+            self._queue_wakeup.clear()
+            try:
+                await self.schedule()
+            except Exception:
+                log.exception("scheduling the GPU queue failed")
 
     async def _launch(self, experiment_id: int, cfg: dict[str, Any]) -> None:
         """Launch a created experiment (PENDING or QUEUED) whose run folder exists."""
         exp = self.store.get(experiment_id)
         executor = self.executor_for(exp.host)
         run_dir = exp.run_dir
-        self.store.transition(experiment_id, RunStatus.STARTING, "launching")
-        self.events.publish(StatusChanged(experiment_id, RunStatus.STARTING))
+        if exp.status != RunStatus.STARTING:  # a queued run was claimed STARTING already
+            self.store.transition(experiment_id, RunStatus.STARTING, "launching")
+            self.events.publish(StatusChanged(experiment_id, RunStatus.STARTING))
         # "{run_dir}" in the command stands for the run folder, which exists only now.
         argv = [arg.replace(RUN_DIR_PLACEHOLDER, run_dir) for arg in cfg["command"]]
         spec = LaunchSpec(
             run_id=experiment_id,
             argv=argv,
             run_dir=run_dir,
-            env=cfg["env"],
+            env={**cfg["env"], **gpu_environment(exp.gpu_ids)},
             cwd=cfg.get("cwd"),
         )
         try:
@@ -198,6 +264,7 @@ class TrainingManager:
         self.register_process(experiment_id, ident)
 
     def _launch_failed(self, experiment_id: int, reason: str) -> None:
+        self.wake_queue()  # its GPUs, if it had some, are free again
         self.store.transition(
             experiment_id,
             RunStatus.FAILED,
@@ -255,11 +322,22 @@ class TrainingManager:
         exp = self.store.get(experiment_id)
         status = RunStatus(exp.status)
         if status in (RunStatus.PENDING, RunStatus.QUEUED):
-            self.store.transition(
-                experiment_id, RunStatus.STOPPED, "stopped before start", completed_at=now()
+            stopped = self.store.transition(
+                experiment_id,
+                RunStatus.STOPPED,
+                "stopped before start",
+                expect=(RunStatus.PENDING, RunStatus.QUEUED),  # not if just launched
+                completed_at=now(),
             )
-            self.events.publish(RunFinished(experiment_id, RunStatus.STOPPED, False, "stopped"))
-            return True
+            if stopped is not None:
+                self.events.publish(
+                    StatusChanged(experiment_id, RunStatus.STOPPED),
+                    RunFinished(experiment_id, RunStatus.STOPPED, False, "stopped"),
+                )
+                self.wake_queue()  # the runs behind it may start now
+                return True
+            exp = self.store.get(experiment_id)
+            status = RunStatus(exp.status)
         if not status.is_active:
             return False
         self.store.update(experiment_id, stop_requested=True)
@@ -288,6 +366,15 @@ class TrainingManager:
         """Until the run has ended (following it meanwhile); its final record."""
         exp = self.store.get(experiment_id)
         while not RunStatus(exp.status).is_terminal:
+            if exp.status == RunStatus.QUEUED:
+                # Settle runs that ended (maybe unwatched), then start it if its GPUs
+                # are free; else look again when a run ends or after a while.
+                await self.reconcile()
+                exp = self.store.get(experiment_id)
+                if exp.status == RunStatus.QUEUED:
+                    await self._queue_woken()
+                    self._queue_wakeup.clear()
+                    continue
             if experiment_id not in self._followers:
                 self._follow(exp)
             event = self._finished.setdefault(experiment_id, asyncio.Event())
@@ -368,7 +455,7 @@ class TrainingManager:
         if ident is None:
             # Never recorded a process: give a launch in progress (maybe in another
             # tuitrain process) time to finish before calling the run lost.
-            started = exp.created_at
+            started = exp.started_at or exp.created_at  # a queued run's launch began late
             return time.time() - started > STARTING_TIMEOUT_S
         state = await asyncio.to_thread(executor.probe, ident)
         return state is ProcessState.GONE
@@ -419,6 +506,8 @@ class TrainingManager:
             summary_metrics_json=summary,
         )
         if done is not None:
+            if done.gpu_ids:
+                self.wake_queue()
             if new is RunStatus.COMPLETED:  # its weights, plots, checkpoints as models
                 from tuitrain.frameworks.artifacts import register_artifacts
 
@@ -464,6 +553,7 @@ class TrainingManager:
                     self._follow(exp)
             except OSError as exc:  # that host is unreachable now; the others go on
                 log.warning("cannot reconcile run %s now: %s", exp.id, exc)
+        changed += await self.schedule()  # runs that ended elsewhere may free GPUs
         return changed
 
     async def _reconcile_forever(self) -> None:

@@ -104,6 +104,10 @@ class Experiment(SQLModel, table=True):
     progress_json: str = "{}"
     stop_requested: bool = False
     restarted_from: int | None = None
+    # The GPUs a queued run was given on its host ("2,3": nvidia-smi indices, what
+    # CUDA_VISIBLE_DEVICES gets), and while QUEUED, why it still waits.
+    gpu_ids: str | None = None
+    queue_reason: str | None = None
 
 
 class StatusTransition(SQLModel, table=True):
