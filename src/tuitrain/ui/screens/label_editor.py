@@ -3,35 +3,27 @@ image in pixels and normalised, edited with keys, saved at once (database and la
 file), and a preview with the boxes drawn, in the terminal and in an external viewer.
 
 Edits are instant in memory (:class:`ImageLabelEditor`); saving and rendering run in
-thread workers, each writing the latest state, so holding an arrow key never waits on
-the disk.
+thread workers (:mod:`label_editor_workers`), each writing the latest state, so holding
+an arrow key never waits on the disk.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
-from textual.worker import Worker
 
 from tuitrain.datasets.label_edit import ImageEntry, ImageLabelEditor
-from tuitrain.datasets.service import DatasetService
-from tuitrain.paths import tuitrain_home
-from tuitrain.preview import render_boxes
-from tuitrain.ui.app import report_worker_error
 from tuitrain.ui.screens import label_editor_rows as rows
 from tuitrain.ui.screens.label_editor_classes import ClassPickerScreen
 from tuitrain.ui.screens.label_editor_keys import EDITOR_BINDINGS
+from tuitrain.ui.screens.label_editor_workers import LabelEditorWorkers
 from tuitrain.ui.widgets.image_preview import ImagePreview
 from tuitrain.ui.widgets.key_footer import KeyFooter
-from tuitrain.viewer import open_external
 
 
 class ListTable(DataTable[str]):
@@ -40,7 +32,7 @@ class ListTable(DataTable[str]):
     can_focus = False
 
 
-class LabelEditorScreen(Screen[None]):
+class LabelEditorScreen(LabelEditorWorkers):
     """Label the images of one detection dataset."""
 
     HELP_TITLE = "Label editor"
@@ -53,44 +45,8 @@ class LabelEditorScreen(Screen[None]):
     LabelEditorScreen #label-status { height: 1; padding: 0 1; background: $boost; }
     """
 
-    class Loaded(Message, bubble=False):
-        def __init__(self, classes: list[str], entries: list[ImageEntry]) -> None:
-            super().__init__()
-            self.class_names, self.entries = classes, entries
-
-    class EditorOpened(Message, bubble=False):
-        def __init__(self, editor: ImageLabelEditor) -> None:
-            super().__init__()
-            self.editor = editor
-
-    class LabelsSaved(Message, bubble=False):
-        def __init__(self, image_id: int) -> None:
-            super().__init__()
-            self.image_id = image_id
-
-    class PreviewRendered(Message, bubble=False):
-        def __init__(self, image_id: int, path: Path) -> None:
-            super().__init__()
-            self.image_id, self.path = image_id, path
-
-    class ExternalOpened(Message, bubble=False):
-        def __init__(self, what: str) -> None:
-            super().__init__()
-            self.what = what
-
-    class Failed(Message, bubble=False):
-        """Something could not be done; the text is the one-line reason."""
-
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
     def __init__(self, dataset_id: int, home: Path | None = None) -> None:
-        super().__init__()
-        self.dataset_id = dataset_id
-        self.home = home
-        self.service: DatasetService | None = None
-        self.class_names: list[str] = []
+        super().__init__(dataset_id, home)
         self.entries: list[ImageEntry] = []
         self.filter = "all"
         self.shown: list[ImageEntry] = []
@@ -98,8 +54,6 @@ class LabelEditorScreen(Screen[None]):
         self.current_id: int | None = None  # the image asked for (its editor may be opening)
         self.resize_mode = False
         self.new_class = 0
-        self._render_lock = threading.Lock()
-        self.preview_dir = (home or tuitrain_home()) / "previews" / f"labels-{dataset_id}"
 
     def compose(self) -> ComposeResult:
         yield Static("Reading the dataset…", id="label-summary", markup=False)
@@ -125,77 +79,9 @@ class LabelEditorScreen(Screen[None]):
             self.boxes_table().add_column(label, key=key)
         self._load()
 
-    def on_unmount(self) -> None:
-        if self.service is not None:
-            self.service.close()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        report_worker_error(self, event)
-
-    # -- workers (results come back as messages) ---------------------------------------
-    @work(thread=True, group="label-load", exit_on_error=False, name="dataset")
-    def _load(self) -> None:
-        from tuitrain.datasets.label_edit import list_images
-
-        self.service = DatasetService(self.home)
-        try:
-            classes, entries = list_images(self.service.store, self.dataset_id)
-        except ValueError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        self.post_message(self.Loaded(classes, entries))
-
-    @work(thread=True, exclusive=True, group="label-open", exit_on_error=False, name="image")
-    def _open_image(self, image_id: int) -> None:
-        assert self.service is not None
-        try:
-            item = self.service.store.image(image_id)
-            editor = ImageLabelEditor(self.service.store, item, self.class_names)
-        except ValueError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        self.post_message(self.EditorOpened(editor))
-
-    @work(thread=True, group="label-save", exit_on_error=False, name="save")
-    def _save(self, editor: ImageLabelEditor) -> None:
-        try:
-            if editor.save():
-                self.post_message(self.LabelsSaved(editor.image_id))
-        except (OSError, ValueError) as exc:
-            self.post_message(self.Failed(f"not saved ({editor.item.filename}): {exc}"))
-
-    def _render_file(self, editor: ImageLabelEditor) -> Path:
-        """The preview of the editor's latest state (one render at a time)."""
-        out = self.preview_dir / (Path(editor.item.filename).stem + ".png")
-        with self._render_lock:
-            return render_boxes(editor.image_path, editor.drawn_boxes(), out)
-
-    @work(thread=True, exclusive=True, group="label-preview", exit_on_error=False, name="preview")
-    def _render_preview(self, editor: ImageLabelEditor) -> None:
-        try:
-            path = self._render_file(editor)
-        except ValueError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        self.post_message(self.PreviewRendered(editor.image_id, path))
-
-    @work(thread=True, group="label-external", exit_on_error=False, name="viewer")
-    def _open_external(self, editor: ImageLabelEditor, tool: str) -> None:
-        def failed(text: str) -> None:
-            self.post_message(self.Failed(text))
-
-        try:
-            path = self._render_file(editor) if tool == "viewer" else editor.image_path
-            open_external(path, tool=tool, home=self.home, on_failure=failed)
-        except ValueError as exc:  # ViewerError, PreviewError
-            failed(str(exc))
-            return
-        what = "the preview" if tool == "viewer" else editor.item.filename
-        self.post_message(self.ExternalOpened(what))
-
     # -- messages ----------------------------------------------------------------------
-    @on(Loaded)
-    def _loaded(self, event: Loaded) -> None:
+    @on(LabelEditorWorkers.Loaded)
+    def _loaded(self, event: LabelEditorWorkers.Loaded) -> None:
         self.class_names, self.entries = event.class_names, event.entries
         self._fill_images()
         first = next((e for e in self.entries if e.status == "unlabeled"), None)
@@ -209,29 +95,29 @@ class LabelEditorScreen(Screen[None]):
         if event.row_key.value is not None:
             self._open_image(int(event.row_key.value))
 
-    @on(EditorOpened)
-    def _editor_opened(self, event: EditorOpened) -> None:
+    @on(LabelEditorWorkers.EditorOpened)
+    def _editor_opened(self, event: LabelEditorWorkers.EditorOpened) -> None:
         if event.editor.image_id != self.current_id:
             return  # the user moved on meanwhile
         self._editor = event.editor
         self._show_boxes()
         self._render_preview(event.editor)
 
-    @on(LabelsSaved)
-    def _saved(self, event: LabelsSaved) -> None:
+    @on(LabelEditorWorkers.LabelsSaved)
+    def _saved(self, event: LabelEditorWorkers.LabelsSaved) -> None:
         self._show_status()
 
-    @on(PreviewRendered)
-    def _preview_rendered(self, event: PreviewRendered) -> None:
+    @on(LabelEditorWorkers.PreviewRendered)
+    def _preview_rendered(self, event: LabelEditorWorkers.PreviewRendered) -> None:
         if self.editor is not None and event.image_id == self.editor.image_id:
             self.query_one(ImagePreview).show(event.path)
 
-    @on(ExternalOpened)
-    def _external_opened(self, event: ExternalOpened) -> None:
+    @on(LabelEditorWorkers.ExternalOpened)
+    def _external_opened(self, event: LabelEditorWorkers.ExternalOpened) -> None:
         self.notify(f"Opened {event.what}")
 
-    @on(Failed)
-    def _failed(self, event: Failed) -> None:
+    @on(LabelEditorWorkers.Failed)
+    def _failed(self, event: LabelEditorWorkers.Failed) -> None:
         self.notify(event.text, severity="error", timeout=10)
         self._show_status()
 
