@@ -11,6 +11,7 @@ import os
 import sys
 from typing import Any
 
+from tuitrain.cli.gpus import cmd_gpus
 from tuitrain.cli.main import _parse_value, write_csv
 from tuitrain.runs.manager import TrainingManager
 from tuitrain.runs.states import RunStatus
@@ -44,6 +45,8 @@ async def cmd_run(manager: TrainingManager, args: argparse.Namespace) -> int:
         "params": {k: _parse_value(v) for k, v in args.set},
     }
     config["host"] = args.host
+    if args.gpus:
+        config["gpus"] = args.gpus
     if args.dataset is not None:
         if not recipe_run:
             raise ValueError("--dataset goes with --framework yolo|detr|rave and no command")
@@ -99,6 +102,9 @@ async def _refresh_all(manager: TrainingManager) -> None:
 async def cmd_ls(manager: TrainingManager, args: argparse.Namespace) -> int:
     await _refresh_all(manager)
     experiments = manager.list_experiments()
+    from tuitrain.runs.queue import queue_positions
+
+    places = queue_positions(experiments)
     if args.json:
         docs = [describe(e, json.loads(e.summary_metrics_json or "{}")) for e in experiments]
         print(json.dumps(docs, indent=2))
@@ -113,7 +119,7 @@ async def cmd_ls(manager: TrainingManager, args: argparse.Namespace) -> int:
                 e.name,
                 e.framework,
                 e.host,
-                e.status,
+                f"{e.status} #{places[e.id]}" if e.id in places else e.status,
                 "-" if frac is None else f"{frac * 100:.0f}%",
                 progress_text(prog),
                 format_seconds(eta_seconds(e, prog)),
@@ -145,6 +151,10 @@ async def cmd_show(manager: TrainingManager, args: argparse.Namespace) -> int:
         print(f"exit code: {exp.exit_code}")
     if exp.error_summary:
         print(f"error: {exp.error_summary}")
+    if exp.gpu_ids:
+        print(f"GPUs: {exp.gpu_ids}")
+    if exp.status == RunStatus.QUEUED and exp.queue_reason:
+        print(exp.queue_reason)
     for name, value in doc["metrics"].items():
         print(f"  {name} = {value:g}")
     print(f"run folder: {exp.run_dir}")
@@ -268,3 +278,6 @@ async def cmd_metrics(manager: TrainingManager, args: argparse.Namespace) -> int
         ("name", "step", "epoch", "value"),
     )
     return 0
+
+
+__all__ = ["cmd_gpus"]

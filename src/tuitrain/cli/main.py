@@ -58,7 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="for --framework yolo|detr|rave: a dataset id, or a data.yaml, COCO folder, "
         "audio folder or RAVE database",
     )
-    run.add_argument("--host", default="local")
+    run.add_argument("--host", default="local", help="a host, or any (with --gpus)")
+    run.add_argument(
+        "--gpus",
+        type=int,
+        default=0,
+        metavar="N",
+        help="GPUs the run needs; it waits QUEUED until N are free on the host",
+    )
     run.add_argument("command", nargs=argparse.REMAINDER)
 
     ls = sub.add_parser("ls", help="list experiments")
@@ -105,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_hosts_parser(sub)
     add_fetch_parser(sub)
+    from tuitrain.cli.gpus import add_gpus_parser
+
+    add_gpus_parser(sub)
     return parser
 
 
