@@ -54,6 +54,7 @@ class ExperimentsScreen(Screen[None]):
         Binding("p", "cycle_project", "Project", tooltip="Cycle the project filter"),
         Binding("D", "datasets", "Datasets", tooltip="Datasets and their statistics"),
         Binding("i", "inference", "Inference", tooltip="Try a trained model on images"),
+        Binding("g", "gpus", "GPUs", tooltip="GPUs of every host and who uses them"),
         Binding("escape", "clear_filter", "Clear filters", show=False),
     ]
 
@@ -180,6 +181,9 @@ class ExperimentsScreen(Screen[None]):
 
     def action_datasets(self) -> None:
         self._push("datasets", "DatasetsScreen", what="Datasets")
+
+    def action_gpus(self) -> None:
+        self._push("gpus", "GpusScreen", what="GPUs")
 
     def action_inference(self) -> None:
         self._push("inference", "InferenceScreen", what="Inference")
