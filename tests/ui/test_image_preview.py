@@ -107,6 +107,13 @@ def test_kitty_payload_in_chunks_of_4096() -> None:
     ]
 
 
+def test_kitty_escapes_wrapped_for_tmux_passthrough() -> None:
+    plain = transmit(7, "QUJD", 3, 2)
+    wrapped = transmit(7, "QUJD", 3, 2, in_tmux=True)
+    assert plain == "\x1b_Ga=T,f=100,U=1,q=2,i=7,c=3,r=2,m=0;QUJD\x1b\\"
+    assert wrapped == "\x1bPtmux;" + plain.replace("\x1b", "\x1b\x1b") + "\x1b\\"
+
+
 def test_fit_cells_keeps_the_aspect() -> None:
     assert fit_cells((400, 200), (80, 20), (10, 20)) == (80, 20)
     assert fit_cells((100, 100), (80, 20), (10, 20)) == (40, 20)

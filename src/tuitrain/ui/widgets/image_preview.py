@@ -9,7 +9,9 @@ The way of drawing is chosen once per widget (:func:`choose_protocol`): kitty's 
 protocol in kitty and Ghostty, sixels in terminals known to draw them, half-blocks (two
 square pixels per cell, in any terminal with 256 or true colours) elsewhere, and always
 inside tmux or screen, which pass graphics through only with ``allow-passthrough`` on.
-``TUITRAIN_IMAGE_PROTOCOL=halfblock|kitty|sixel|auto`` forces one, tmux or not. Graphics
+``TUITRAIN_IMAGE_PROTOCOL=halfblock|kitty|sixel|auto`` forces one, tmux or not (in tmux,
+kitty's escapes are wrapped for passthrough: ``set -g allow-passthrough on``; sixels
+need a tmux built with sixel support). Graphics
 are drawn only while the widget's screen is the active one: under a modal (the class
 picker, help) the preview falls back to half-blocks, so no image covers the dialog.
 Headless apps (tests) use half-blocks unless forced, so snapshots never depend on the
@@ -108,11 +110,13 @@ class ImagePreview(Widget):
         self.cell_pixels = (10, 20)
         self._png = ""
         self._image_id = new_image_id()
+        self._in_tmux = False
         self._loads = 0  # images loaded so far: the graphics cache's key
         self._lines: tuple[tuple[int, int, int], list[Strip]] | None = None
 
     def on_mount(self) -> None:
         self.protocol, warning = choose_protocol(os.environ, headless=self.app.is_headless)
+        self._in_tmux = bool(os.environ.get("TMUX"))
         if warning:
             self.notify(warning, severity="warning", timeout=10)
         if self.protocol is not ImageProtocol.HALFBLOCK:
@@ -179,7 +183,9 @@ class ImagePreview(Widget):
         cells = (width, self.size.height)
         renderable: KittyImage | SixelImage
         if self.protocol is ImageProtocol.KITTY:
-            renderable = KittyImage(image, self._png, self._image_id, cells, self.cell_pixels)
+            renderable = KittyImage(
+                image, self._png, self._image_id, cells, self.cell_pixels, in_tmux=self._in_tmux
+            )
         else:
             renderable = SixelImage(image, cells, self.cell_pixels)
         console = self.app.console

@@ -7,8 +7,8 @@ force it with ``TUITRAIN_IMAGE_PROTOCOL=halfblock|kitty|sixel|auto`` (default au
 Auto picks kitty graphics in kitty and Ghostty (they draw kitty's Unicode placeholders),
 sixel in WezTerm, foot, Konsole, mlterm, contour and iTerm2, half-blocks anywhere else.
 Inside tmux or screen, graphics only pass through with ``allow-passthrough`` set (and
-they do not follow panes), so auto falls back to half-blocks there; forcing a protocol
-still uses it. A headless app (tests) uses half-blocks unless forced, so snapshots are
+they do not follow pane switches), so auto falls back to half-blocks there; forcing a
+protocol still uses it (kitty's escapes are then wrapped for tmux's passthrough). A headless app (tests) uses half-blocks unless forced, so snapshots are
 the same on every terminal.
 """
 

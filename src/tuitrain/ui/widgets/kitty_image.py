@@ -93,16 +93,23 @@ def png_base64(image: Image.Image) -> str:
     return base64.standard_b64encode(buffer.getvalue()).decode("ascii")
 
 
-def transmit(image_id: int, payload: str, columns: int, rows: int) -> str:
+def tmux_passthrough(escape: str) -> str:
+    """``escape`` wrapped for tmux's ``allow-passthrough`` (its ESCs doubled)."""
+    return "\x1bPtmux;" + escape.replace("\x1b", "\x1b\x1b") + "\x1b\\"
+
+
+def transmit(image_id: int, payload: str, columns: int, rows: int, *, in_tmux: bool = False) -> str:
     """Escapes that send a PNG and place it virtually over ``columns`` x ``rows`` cells
-    (q=2: the terminal answers nothing, so no reply lands in Textual's input)."""
+    (q=2: the terminal answers nothing, so no reply lands in Textual's input); inside
+    tmux, each wrapped to pass through to the terminal."""
     chunks = [payload[i : i + CHUNK] for i in range(0, len(payload), CHUNK)] or [""]
     first = f"a=T,f=100,U=1,q=2,i={image_id},c={columns},r={rows}"
     escapes = []
     for number, chunk in enumerate(chunks):
         more = int(number < len(chunks) - 1)
         keys = f"{first},m={more}" if number == 0 else f"q=2,m={more}"
-        escapes.append(f"{APC_START}{keys};{chunk}{APC_END}")
+        escape = f"{APC_START}{keys};{chunk}{APC_END}"
+        escapes.append(tmux_passthrough(escape) if in_tmux else escape)
     return "".join(escapes)
 
 
@@ -116,9 +123,11 @@ class KittyImage:
         image_id: int,
         cells: tuple[int, int],
         cell_pixels: tuple[int, int],
+        *,
+        in_tmux: bool = False,
     ) -> None:
         self.image, self.payload, self.image_id = image, payload, image_id
-        self.cells, self.cell_pixels = cells, cell_pixels
+        self.cells, self.cell_pixels, self.in_tmux = cells, cell_pixels, in_tmux
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width, height = fit_cells(self.image.size, self.cells, self.cell_pixels)
@@ -126,7 +135,8 @@ class KittyImage:
             return
         limit = len(DIACRITICS)
         width, height = min(width, limit), min(height, limit)
-        yield Segment(transmit(self.image_id, self.payload, width, height), None, ZERO_WIDTH)
+        escapes = transmit(self.image_id, self.payload, width, height, in_tmux=self.in_tmux)
+        yield Segment(escapes, None, ZERO_WIDTH)
         yield from self._cells(width, height, (self.cells[0] - width) // 2)
 
     def _cells(self, width: int, height: int, pad: int) -> Iterator[Segment]:
