@@ -13,6 +13,7 @@ from typing import Any
 
 from tuitrain.cli.gpus import cmd_gpus
 from tuitrain.cli.main import _parse_value, write_csv
+from tuitrain.runs.events import RunEvent, StatusChanged
 from tuitrain.runs.manager import TrainingManager
 from tuitrain.runs.states import RunStatus
 from tuitrain.runs.view import (
@@ -64,7 +65,10 @@ async def cmd_run(manager: TrainingManager, args: argparse.Namespace) -> int:
         config["command"] = command
         config["cwd"] = os.path.abspath(args.cwd) if args.cwd else os.getcwd()
     await manager.open(follow=False)
+    preparing = manager.subscribe(_print_preparation)  # a dataset synced to a host
     run_id = await manager.start_training(config)
+    await manager.events.flush()
+    preparing.close()
     exp = manager.get_experiment(run_id)
     print(run_id)
     if exp.status == RunStatus.FAILED:
@@ -73,6 +77,13 @@ async def cmd_run(manager: TrainingManager, args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _print_preparation(events: list[RunEvent]) -> None:
+    """Progress of what happens before launch (syncing to the host), on stderr."""
+    for event in events:
+        if isinstance(event, StatusChanged) and event.reason:
+            print(f"tuitrain: {event.reason}", file=sys.stderr, flush=True)
 
 
 def _set_dataset(config: dict[str, Any], dataset: str) -> None:

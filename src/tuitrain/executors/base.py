@@ -12,8 +12,10 @@ import enum
 import os
 import subprocess
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 OUTPUT_LOG = "output.log"
 EXIT_CODE_FILE = "exit_code"
@@ -107,6 +109,15 @@ class Executor(ABC):
             tmp = folder / f".{name}.tmp"
             tmp.write_bytes(content)
             os.replace(tmp, folder / name)
+
+    def prepare_run(
+        self, cfg: dict[str, Any], run_dir: str, report: Callable[[str], None]
+    ) -> dict[str, Any]:
+        """Make what the run needs available on the host (a dataset, tuitrain's
+        runners) and return ``cfg`` with its paths as the host sees them; ``report``
+        hears one line at a time how it goes. Here: nothing to do. Raises ``OSError``
+        or :class:`LaunchError` with a one-line reason."""
+        return cfg
 
     def output_log(self, run_id: int, run_dir: str) -> str:
         """The path on this machine where the run's output can be read (for a remote

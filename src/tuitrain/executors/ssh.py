@@ -20,7 +20,9 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tuitrain.executors import ssh_scripts as scripts
 from tuitrain.executors.base import (
@@ -75,6 +77,7 @@ class SshExecutor(Executor):
         self.local_runs_root = local_runs_root
         self._home = ""
         self._listings: dict[str, tuple[float, dict[str, int]]] = {}
+        self._generation = 0  # bumped by _forget_listings
         self._lock = threading.Lock()
 
     # -- helpers ---------------------------------------------------------------------
@@ -171,8 +174,22 @@ class SshExecutor(Executor):
         start = f"ticks:{ticks}" if ticks != "none" else "unknown"
         return ProcessIdentity(pid=int(pid), pgid=int(pid), start=start, boot_id=boot)
 
+    def prepare_run(
+        self, cfg: dict[str, Any], run_dir: str, report: Callable[[str], None]
+    ) -> dict[str, Any]:
+        from tuitrain.executors.ssh_prepare import prepare_remote_run
+
+        return prepare_remote_run(self, cfg, run_dir, report)
+
+    def _forget_listings(self) -> None:
+        """What follows must see the files as they are now: cached listings go, and a
+        listing under way in another thread (a follower's) will not be cached."""
+        with self._lock:
+            self._generation += 1
+            self._listings.clear()
+
     def probe(self, identity: ProcessIdentity) -> ProcessState:
-        self._listings.clear()  # what follows a probe must see the files as they are now
+        self._forget_listings()
         try:
             out = self._sh(scripts.PROBE, str(identity.pid)).decode().split()
         except OSError:
@@ -197,6 +214,8 @@ class SshExecutor(Executor):
             cached = self._listings.get(folder)
             if cached is not None and time.monotonic() - cached[0] < LISTING_TTL_S:
                 return cached[1]
+            generation = self._generation
+        asked_at = time.monotonic()  # its age counts from the question, not the answer
         raw = self._sh(scripts.LIST, folder)
         sizes: dict[str, int] = {}
         for entry in raw.split(b"\0"):
@@ -205,22 +224,25 @@ class SshExecutor(Executor):
             if path:
                 sizes[path.decode(errors="surrogateescape")] = int(size)
         with self._lock:
-            self._listings[folder] = (time.monotonic(), sizes)
+            if generation == self._generation:
+                self._listings[folder] = (asked_at, sizes)
         return sizes
 
-    def _cached_folder(self, path: str) -> str | None:
-        for folder, (at, _) in list(self._listings.items()):
-            if path.startswith(folder + "/") and time.monotonic() - at < LISTING_TTL_S:
-                return folder
+    def _cached_listing(self, path: str) -> dict[str, int] | None:
+        """A fresh cached listing of a folder holding ``path``, if there is one."""
+        with self._lock:
+            for folder, (at, sizes) in self._listings.items():
+                if path.startswith(folder + "/") and time.monotonic() - at < LISTING_TTL_S:
+                    return sizes
         return None
 
     def read_at(self, path: str, offset: int, size: int) -> bytes:
         return self._sh(scripts.READ_AT, path, str(offset), str(size))
 
     def file_size(self, path: str) -> int | None:
-        folder = self._cached_folder(path)
-        if folder is not None:
-            return self._listing(folder).get(path)
+        sizes = self._cached_listing(path)
+        if sizes is not None:
+            return sizes.get(path)
         out = self._sh(scripts.SIZE, path).decode().strip()
         return None if out in ("none", "") else int(out)
 
@@ -231,7 +253,7 @@ class SshExecutor(Executor):
         return sorted(found)
 
     def read_exit_code(self, run_dir: str) -> tuple[int, float] | None:
-        self._listings.clear()
+        self._forget_listings()
         out = self._sh(scripts.EXIT_CODE, run_dir).decode().split()
         with contextlib.suppress(ValueError):
             if len(out) == 2:

@@ -14,16 +14,18 @@ import hashlib
 import os
 import subprocess
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from tuitrain.executors import ssh_scripts as scripts
 from tuitrain.executors.ssh import SshExecutor
-from tuitrain.executors.ssh_connection import shell_script
+from tuitrain.executors.ssh_connection import classify_failure, shell_script
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
+# (files done, files to send, bytes done, bytes to send)
+SyncProgress = Callable[[int, int, int, int], None]
 CHUNK = 1 << 20
 
 UNTAR = r"""
@@ -40,14 +42,34 @@ class SyncResult:
 
 
 def remote_copy_dir(executor: SshExecutor, local_dir: str, kind: str = "datasets") -> str:
-    """Where a local folder goes on the host: named after it, plus a hash of its full
-    path so two folders of the same name never share a copy."""
+    """Where a local folder goes on the host: this installation's id, the folder's name
+    and a hash of its full path, so two folders of the same name (or two laptops'
+    folders of the same path) never share a copy."""
     local_dir = os.path.abspath(local_dir)
     digest = hashlib.sha1(local_dir.encode()).hexdigest()[:8]
-    return executor.workdir_path(kind, f"{os.path.basename(local_dir) or 'root'}-{digest}")
+    name = f"{os.path.basename(local_dir) or 'root'}-{digest}"
+    if executor.install_id:
+        name = f"{executor.install_id}-{name}"
+    return executor.workdir_path(kind, name)
+
+
+def tar_failure(stderr: str) -> str:
+    """The one line that says why ``tar -x`` (or the ``mkdir`` before it) failed."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    lines = [ln for ln in lines if "exiting with failure status" not in ln.lower()]
+    if not lines:
+        return "the copy ended early"
+    low = "\n".join(lines).lower()
+    if "no space left on device" in low:
+        return f"disk full on the host ({lines[0]})"
+    if "permission denied" in low:
+        return f"permission denied on the host ({lines[0]})"
+    return lines[0]
 
 
 def _local_listing(folder: Path) -> dict[str, tuple[int, int]]:
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder")
     found: dict[str, tuple[int, int]] = {}
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if d != "__pycache__"]
@@ -89,14 +111,23 @@ def sync_folder(
     local_dir: str,
     remote_dir: str,
     progress: Progress | None = None,
+    names: Collection[str] | None = None,
+    on_progress: SyncProgress | None = None,
 ) -> SyncResult:
-    """Copy to ``remote_dir`` what changed in ``local_dir`` since the last sync."""
+    """Copy to ``remote_dir`` what changed in ``local_dir`` since the last sync (only
+    the files ``names``, relative paths, when given). ``progress`` hears bytes,
+    ``on_progress`` files and bytes."""
     folder = Path(local_dir)
     local = _local_listing(folder)
+    if names is not None:
+        local = {rel: meta for rel, meta in local.items() if rel in names}
     remote = _remote_listing(executor, remote_dir)
     changed = sorted(rel for rel, meta in local.items() if remote.get(rel) != meta)
     result = SyncResult(remote_dir, changed, len(local) - len(changed))
     total = sum(local[rel][0] for rel in changed)
+    files_done = 0
+    if on_progress:
+        on_progress(0, len(changed), 0, total)
     if not changed:
         if progress:
             progress(0, 0)
@@ -113,6 +144,8 @@ def sync_folder(
         result.bytes_sent += n
         if progress:
             progress(result.bytes_sent, total)
+        if on_progress:
+            on_progress(files_done, len(changed), result.bytes_sent, total)
 
     try:
         with tarfile.open(fileobj=proc.stdin, mode="w|", format=tarfile.PAX_FORMAT) as tar:
@@ -122,12 +155,22 @@ def sync_folder(
                 info.uname = info.gname = ""
                 with open(folder / rel, "rb") as fh:
                     tar.addfile(info, _Counting(fh, seen))
+                files_done += 1
+                if on_progress:
+                    on_progress(files_done, len(changed), result.bytes_sent, total)
         proc.stdin.close()
     except BrokenPipeError:
         pass
+    except BaseException:
+        proc.kill()  # a local file that cannot be read: leave no half-fed tar behind
+        proc.wait()
+        raise
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.wait() != 0:
-        raise OSError(f"{executor.host}: copying to {remote_dir} failed: {err.strip()[-300:]}")
+    code = proc.wait()
+    if code == 255:
+        raise classify_failure(executor.connection.target, err)
+    if code != 0:
+        raise OSError(f"{executor.host}: copying to {remote_dir} failed: {tar_failure(err)}")
     return result
 
 

@@ -52,6 +52,7 @@ class RunDataChanged(RunEvent):
 @dataclass(frozen=True, slots=True)
 class StatusChanged(RunEvent):
     status: RunStatus
+    reason: str = ""  # such as "syncing dataset ducks to gpu1: 3/7 files, 1.2 of 3.4 MB"
 
 
 @dataclass(frozen=True, slots=True)

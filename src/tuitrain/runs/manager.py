@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,11 @@ class TrainingManager:
         grace_period: float = 10.0,
         flush_interval: float = 0.2,
         queue_interval: float = QUEUE_INTERVAL_S,
+        queue_worker: Callable[[], object] | None = None,
     ) -> None:
+        """``queue_worker``: called when a run is queued, and on close while runs are
+        queued, to keep the queue moving with no tuitrain open (``make_manager``
+        gives the detached ``tuitrain queue-worker``; None: only open managers)."""
         self.store = ExperimentStore(db)
         self.runs_root = runs_root
         self.executors: dict[str, Executor] = executors or {"local": LocalExecutor()}
@@ -106,6 +111,7 @@ class TrainingManager:
         self._reconciler: asyncio.Task[None] | None = None
         self.queue = GpuQueue(self.store, self.executors)
         self.queue_interval = queue_interval
+        self.queue_worker = queue_worker
         self._scheduler: asyncio.Task[None] | None = None
         self._queue_wakeup = asyncio.Event()
         self._schedule_lock = asyncio.Lock()
@@ -140,6 +146,8 @@ class TrainingManager:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._followers.clear()
+        if self.queue_worker is not None and self.store.list_in([RunStatus.QUEUED]):
+            await asyncio.to_thread(self.queue_worker)  # nobody else may be left to start them
         await self.events.close()
         self._ingest_pool.shutdown(wait=False, cancel_futures=True)
 
@@ -186,6 +194,9 @@ class TrainingManager:
             self.store.transition(exp.id, RunStatus.QUEUED, f"asks for {cfg['gpus']} GPU(s)")
             self.events.publish(StatusChanged(exp.id, RunStatus.QUEUED))
             await self.schedule()
+            still_queued = self.store.get(exp.id).status == RunStatus.QUEUED
+            if still_queued and self.queue_worker is not None:  # see queue_worker.py
+                await asyncio.to_thread(self.queue_worker)
             return exp.id
         await self._launch(exp.id, cfg)
         return exp.id
@@ -247,6 +258,10 @@ class TrainingManager:
         if exp.status != RunStatus.STARTING:  # a queued run was claimed STARTING already
             self.store.transition(experiment_id, RunStatus.STARTING, "launching")
             self.events.publish(StatusChanged(experiment_id, RunStatus.STARTING))
+        prepared = await self._prepare_on_host(experiment_id, executor, cfg, run_dir)
+        if prepared is None:
+            return
+        cfg = prepared
         # "{run_dir}" in the command stands for the run folder, which exists only now.
         argv = [arg.replace(RUN_DIR_PLACEHOLDER, run_dir) for arg in cfg["command"]]
         spec = LaunchSpec(
@@ -262,6 +277,31 @@ class TrainingManager:
             self._launch_failed(experiment_id, str(exc))
             return
         self.register_process(experiment_id, ident)
+
+    async def _prepare_on_host(
+        self, experiment_id: int, executor: Executor, cfg: dict[str, Any], run_dir: str
+    ) -> dict[str, Any] | None:
+        """The executor's preparation (a dataset synced to an SSH host), its progress
+        published as STARTING reasons; None when the run must not launch (it failed,
+        or was stopped meanwhile)."""
+        loop = asyncio.get_running_loop()
+        beat = [0.0]
+
+        def report(line: str) -> None:  # from the worker thread
+            if time.monotonic() - beat[0] > 1.0:  # alive: not "never launched" yet
+                beat[0] = time.monotonic()
+                self.store.update(experiment_id, started_at=now())
+            event = StatusChanged(experiment_id, RunStatus.STARTING, line)
+            loop.call_soon_threadsafe(self.events.publish, event)
+
+        try:
+            prepared = await asyncio.to_thread(executor.prepare_run, cfg, run_dir, report)
+        except (OSError, LaunchError) as exc:
+            self._launch_failed(experiment_id, str(exc))
+            return None
+        if self.store.get(experiment_id).status != RunStatus.STARTING:
+            return None  # stopped while its files were copied
+        return prepared
 
     def _launch_failed(self, experiment_id: int, reason: str) -> None:
         self.wake_queue()  # its GPUs, if it had some, are free again
@@ -378,8 +418,11 @@ class TrainingManager:
             if experiment_id not in self._followers:
                 self._follow(exp)
             event = self._finished.setdefault(experiment_id, asyncio.Event())
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that
+            # comes as the event is set, and this loop would never end.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), timeout=self.reconcile_interval)
+                async with asyncio.timeout(self.reconcile_interval):
+                    await event.wait()
             exp = self.store.get(experiment_id)
         return exp
 
