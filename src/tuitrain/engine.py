@@ -18,4 +18,8 @@ def make_manager(home: Path | None = None, **options: Any) -> TrainingManager:
         from tuitrain.hosts import build_executors
 
         options["executors"] = build_executors(home)
+    if "queue_worker" not in options:  # queued runs start even when no tuitrain is open
+        from tuitrain.runs.queue_worker import QueueWorkerStarter
+
+        options["queue_worker"] = QueueWorkerStarter(home)
     return TrainingManager(Database(database_path(home)), runs_dir(home), **options)

@@ -25,7 +25,9 @@ async def test_three_runs_on_two_gpus_start_two_and_queue_the_third(
     home: Path, tmp_path: Path
 ) -> None:
     write_gpu_config(home)
-    manager = make_manager(home, poll_interval=0.05, reconcile_interval=30, flush_interval=0.02)
+    manager = make_manager(
+        home, poll_interval=0.05, reconcile_interval=30, flush_interval=0.02, queue_worker=None
+    )
     await manager.open()
     watch = StatusWatch(manager)
     releases = [tmp_path / f"release-{i}" for i in range(3)]

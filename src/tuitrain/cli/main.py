@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="N",
-        help="GPUs the run needs; it waits QUEUED until N are free on the host",
+        help="GPUs the run needs; it waits QUEUED until N are free on the host. A "
+        "queue-worker started here launches it even after tuitrain exits: for a remote "
+        "host this machine must stay on until the run has started",
     )
     run.add_argument("command", nargs=argparse.REMAINDER)
 
@@ -115,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     from tuitrain.cli.gpus import add_gpus_parser
 
     add_gpus_parser(sub)
+    sub.add_parser(
+        "queue-worker",
+        help="start queued runs as GPUs free up, then exit (started by itself when a run "
+        "is queued; one at a time). It runs on this machine, also for remote hosts: "
+        "keep it on for a remote queue to move",
+    )
     return parser
 
 
@@ -136,6 +144,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_doctor(args)
         if args.cmd == "predict":
             return _run_predict(args)
+        if args.cmd == "queue-worker":
+            from tuitrain.paths import tuitrain_home
+            from tuitrain.runs.queue_worker import run_queue_worker
+
+            return run_queue_worker(tuitrain_home())
         if args.cmd in ("hosts", "fetch"):
             from tuitrain.cli.fetch import run_fetch
             from tuitrain.cli.hosts import run_hosts
