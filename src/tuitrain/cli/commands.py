@@ -211,7 +211,10 @@ async def cmd_logs(manager: TrainingManager, args: argparse.Namespace) -> int:
 
 
 async def cmd_stop(manager: TrainingManager, args: argparse.Namespace) -> int:
-    exp = await manager.refresh(args.id)
+    try:
+        exp = await manager.refresh(args.id)
+    except OSError:  # an unreachable host: the stop below says so, in one line
+        exp = manager.get_experiment(args.id)
     if not await manager.stop_training(args.id):
         raise ValueError(f"experiment {args.id} is not running ({exp.status})")
     print(f"{args.id} {manager.get_experiment(args.id).status}")

@@ -73,6 +73,17 @@ def _lower_thread_priority() -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), INGEST_NICENESS)
 
 
+class StopFailed(OSError):
+    """A stop that could not reach the run's host; the message says what was done."""
+
+
+def _unreachable(host: str, exc: OSError, outcome: str) -> str:
+    """``gpu1 unreachable: connection refused; <outcome>`` (one line)."""
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    reason = reason.split(" unreachable: ", 1)[-1].removeprefix(f"{host}: ")
+    return f"{host} unreachable: {reason}; {outcome}"
+
+
 def identity_of(exp: Experiment) -> ProcessIdentity | None:
     if exp.pid is None:
         return None
@@ -116,6 +127,7 @@ class TrainingManager:
         self._queue_wakeup = asyncio.Event()
         self._schedule_lock = asyncio.Lock()
         self._finished: dict[int, asyncio.Event] = {}
+        self._hosts_down: set[str] = set()  # logged as unreachable, not yet back
         # Parsing and storing run on low-priority threads: a run must never be slowed
         # down by the tuitrain that watches it.
         self._ingest_pool = ThreadPoolExecutor(
@@ -384,11 +396,18 @@ class TrainingManager:
         ident = identity_of(exp)
         executor = self.executor_for(exp.host)
         if ident is not None:
-            await asyncio.to_thread(executor.signal_group, ident, signal.SIGTERM)
-            if not await self._wait_gone(executor, ident, self.grace_period):
+            try:
+                await asyncio.to_thread(executor.signal_group, ident, signal.SIGTERM)
+            except OSError as exc:  # the host cannot be reached: nothing was sent
+                self.store.update(experiment_id, stop_requested=False)
+                raise StopFailed(_unreachable(exp.host, exc, "the run was not stopped")) from exc
+        try:
+            if ident is not None and not await self._wait_gone(executor, ident, self.grace_period):
                 await asyncio.to_thread(executor.signal_group, ident, signal.SIGKILL)
                 await self._wait_gone(executor, ident, 10.0)
-        await self._finalize(experiment_id)
+            await self._finalize(experiment_id)
+        except OSError as exc:  # lost after SIGTERM was sent; settled when it answers
+            raise StopFailed(_unreachable(exp.host, exc, "SIGTERM was sent")) from exc
         return True
 
     async def restart_training(self, experiment_id: int) -> int:
@@ -437,8 +456,10 @@ class TrainingManager:
         )
 
     async def _follow_run(self, experiment_id: int) -> None:
+        host = "?"
         try:
             exp = self.store.get(experiment_id)
+            host = exp.host
             executor = self.executor_for(exp.host)
             ingester = RunIngester(self.store, executor, exp)
             while True:
@@ -448,6 +469,7 @@ class TrainingManager:
                     self._signal_finished(experiment_id)
                     return
                 caught = await self._catch_up(ingester, eof=False)
+                self._host_answers(host)
                 if await self._process_gone(executor, exp):
                     await self._finalize(experiment_id, ingester)
                     return
@@ -456,11 +478,24 @@ class TrainingManager:
         except asyncio.CancelledError:
             raise
         except OSError as exc:  # the host cannot be reached: reconcile follows again
-            log.warning("following run %s paused: %s", experiment_id, exc)
+            self._host_unreachable(host, f"following run {experiment_id}", exc)
         except Exception:
             log.exception("following run %s failed", experiment_id)
         finally:
             self._followers.pop(experiment_id, None)
+
+    def _host_unreachable(self, host: str, what: str, exc: OSError) -> None:
+        """Log an outage once, not at each retry (reconcile retries every few seconds)."""
+        if host in self._hosts_down:
+            log.debug("%s paused: %s", what, exc)
+            return
+        self._hosts_down.add(host)
+        log.warning("host %s unreachable; its runs wait until it answers (%s: %s)", host, what, exc)
+
+    def _host_answers(self, host: str) -> None:
+        if host in self._hosts_down:
+            self._hosts_down.discard(host)
+            log.warning("host %s answers again; following its runs", host)
 
     async def _catch_up(self, ingester: RunIngester, eof: bool) -> CatchUp:
         loop = asyncio.get_running_loop()
@@ -595,7 +630,7 @@ class TrainingManager:
                 elif self._reconciler is not None:
                     self._follow(exp)
             except OSError as exc:  # that host is unreachable now; the others go on
-                log.warning("cannot reconcile run %s now: %s", exp.id, exc)
+                self._host_unreachable(exp.host, f"reconciling run {exp.id}", exc)
         changed += await self.schedule()  # runs that ended elsewhere may free GPUs
         return changed
 
