@@ -164,3 +164,23 @@ def test_a_data_yaml_with_absolute_splits_follows_the_copy(tmp_path: Path) -> No
     outside.write_text(f"path: {root}\ntrain: {os.sep}etc\n")
     with pytest.raises(LaunchError, match="/etc is outside the dataset folder"):
         remote_data_yaml(str(outside), str(root), "/remote/set")
+
+
+def test_a_rave_audio_folder_is_synced_and_preprocessed_on_the_host(
+    remote_manager: TrainingManager, sshd: SshServer, tmp_path: Path
+) -> None:
+    executor = remote_manager.executor_for("gpu")
+    assert isinstance(executor, SshExecutor)
+    audio = tmp_path / "loops"
+    audio.mkdir()
+    (audio / "a.wav").write_bytes(b"RIFF....WAVE")
+    params = {"db_path": str(audio), "max_steps": 10}
+    cfg = complete_config({"name": "r", "framework": "rave", "host": "gpu", "params": params})
+    run_dir = executor.run_dir_for(9998, tmp_path)
+    prepared = executor.prepare_run(cfg, run_dir, lambda line: None)
+    command = prepared["command"]
+    remote = command[command.index("--input_path") + 1]
+    assert remote == remote_copy_dir(executor, str(audio)) == prepared["params"]["db_path"]
+    assert Path(remote, "a.wav").read_bytes() == b"RIFF....WAVE"
+    assert command[1] == f"{sshd.workdir}/runners/0.1.0/rave_pipeline.py"
+    assert str(tmp_path) not in " ".join(command)

@@ -163,8 +163,9 @@ class RaveRecipe(Recipe):
     def argv(self, values: Mapping[str, Any], ctx: BuildContext) -> list[str]:
         db = values["db_path"]
         head: list[str] = []
-        if ctx.local and not os.path.isfile(os.path.join(db, "data.mdb")) and has_audio(db):
+        if not os.path.isfile(os.path.join(db, "data.mdb")) and has_audio(db):
             # A folder of audio: `rave preprocess` into the run folder first, same run.
+            # (A folder of this machine: for an SSH host it is synced there first.)
             head = [ctx.python, ctx.runner(PIPELINE_SCRIPT), "--input_path", db]
             head += ["--output_path", PREPROCESSED_DB, "--channels", str(values["channels"])]
             head += ["--num_signal", str(max(PREPROCESS_SIGNAL, values["n_signal"])), "--"]
