@@ -43,8 +43,12 @@ def local_runners_dir() -> str:
     return str(Path(tuitrain.runners.__file__).resolve().parent)
 
 
-def megabytes(n: int) -> str:
-    return f"{n / 1e6:.1f} MB"
+def human_size(n: int) -> str:
+    """Bytes for people: ``812 B``, ``31.6 kB``, ``1.2 MB``, ``3.4 GB``."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
 
 
 class SyncReporter:
@@ -60,17 +64,17 @@ class SyncReporter:
         now = time.monotonic()
         if files_total == 0:
             return  # nothing to send: finished() says so
-        if 0 < files < files_total and now - self._last < REPORT_EVERY_S:
-            return
+        if self._last and files < files_total and now - self._last < REPORT_EVERY_S:
+            return  # the first and the last are always told
         self._last = now
         self.report(
             f"syncing {self.what} to {self.host}: {files}/{files_total} files, "
-            f"{megabytes(done)} of {megabytes(total)}"
+            f"{human_size(done)} of {human_size(total)}"
         )
 
     def finished(self, result: SyncResult) -> None:
         if result.sent:
-            sent = f"{len(result.sent)} file(s) sent ({megabytes(result.bytes_sent)})"
+            sent = f"{len(result.sent)} file(s) sent ({human_size(result.bytes_sent)})"
         else:
             sent = "nothing to send"
         self.report(f"{self.what} on {self.host}: {sent}, {result.unchanged} unchanged")
