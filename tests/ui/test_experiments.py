@@ -516,3 +516,34 @@ def test_the_home_screen_loads_nothing_heavy_before_the_first_frame() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+async def test_queued_runs_show_their_place_and_a_launch_its_progress(
+    seeded_home: SeededHome, app_factory: AppFactory
+) -> None:
+    app = app_factory(seeded_home.home)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, loaded(app))
+        store = app.manager.store
+        ids: list[int] = []
+        for name in ("first", "second"):
+            exp = store.create(name=name, host="local", config_json='{"gpus": 1}')
+            assert exp.id is not None
+            store.transition(exp.id, RunStatus.QUEUED, "waits", queue_reason="waiting for 1 GPU")
+            ids.append(exp.id)
+        table = table_of(app)
+        table.reload()
+        await settle(pilot, lambda: set(ids) <= set(table.shown_ids))
+
+        def cells(rid: int) -> list[str]:
+            return [str(c) for c in table.get_row(str(rid))]
+
+        assert "QUEUED #1" in cells(ids[0]) and "QUEUED #2" in cells(ids[1])
+        assert "waiting for 1…" in cells(ids[1])  # why it waits, as far as it fits
+        # The first leaves the queue and syncs its dataset: the second moves up.
+        store.transition(ids[0], RunStatus.STARTING, "launching")
+        syncing = "syncing dataset ducks to gpu1: 3/7 files"
+        app.run_events.publish([StatusChanged(ids[0], RunStatus.STARTING, syncing)])
+        await settle(pilot, lambda: "QUEUED #1" in cells(ids[1]), limit_s=2)
+        assert "STARTING" in cells(ids[0])
+        assert any(c.startswith("syncing data") and c.endswith("…") for c in cells(ids[0]))

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.color import Color, ColorParseError
 from textual.widgets import DataTable
 
+from tuitrain.runs.states import RunStatus
 from tuitrain.ui.widgets.run_rows import (
     STATUS_COLOURS,
     RunFilter,
@@ -28,6 +29,7 @@ from tuitrain.ui.widgets.run_rows import (
     eta_text,
     metric_text,
     progress_bar,
+    queue_places,
     started_text,
 )
 
@@ -246,6 +248,7 @@ class ExperimentsTable(DataTable[Text]):
         colour = self._styles.get(STATUS_COLOURS.get(row.exp.status, "muted"), Style())
         muted = self._styles.get("muted", Style())
         cells: list[Text] = []
+        note = row.note
         for key in keys:
             if key == "id":
                 cell = Text()
@@ -259,11 +262,16 @@ class ExperimentsTable(DataTable[Text]):
             elif key == "host":
                 cells.append(Text(clip(row.exp.host, widths[key])))
             elif key == "status":
-                cells.append(Text(row.exp.status, style=colour + Style(bold=True)))
+                status = row.exp.status
+                if row.status is RunStatus.QUEUED:
+                    status = f"QUEUED #{queue_places(self.runs.values()).get(row.id, '?')}"
+                cells.append(Text(status, style=colour + Style(bold=True)))
             elif key == "bar":
                 cells.append(progress_bar(row, widths[key], colour, muted))
             elif key == "steps":
                 cells.append(Text(epoch_or_step(row.progress)))
+            elif key == "metric" and note:
+                cells.append(Text(clip(note, widths[key]), style=muted))
             elif key == "metric":
                 cells.append(Text(metric_text(row, widths[key])))
             elif key == "eta":

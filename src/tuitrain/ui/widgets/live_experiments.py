@@ -97,6 +97,10 @@ class LiveExperimentsTable(ExperimentsTable):
                 self._stale.add(rid)
             elif isinstance(event, StatusChanged | RunFinished):
                 row.exp.status = str(event.status)
+                if isinstance(event, StatusChanged):
+                    row.starting_note = event.reason
+                # The queue moved: every queued run's place may have changed.
+                self._dirty.update(r.id for r in self.runs.values() if r.exp.status == "QUEUED")
                 self._stale.add(rid)  # times, exit code, error: from the record
             else:
                 continue  # output lines: not this table's business

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -74,6 +75,17 @@ class RunRow:
     progress: Progress | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     marked: bool = False
+    # What a run that has not started yet is doing ("syncing dataset ... 12/49 files").
+    starting_note: str = ""
+
+    @property
+    def note(self) -> str:
+        """Why the run is not running yet: its place in the GPU queue, or its launch."""
+        if self.status is RunStatus.QUEUED:
+            return self.exp.queue_reason or "waiting for GPUs"
+        if self.status is RunStatus.STARTING:
+            return self.starting_note
+        return ""
 
     @classmethod
     def of(cls, exp: Experiment, metrics: dict[str, float] | None = None) -> RunRow:
@@ -228,6 +240,12 @@ def duration_text(row: RunRow) -> str:
     from tuitrain.runs.view import duration_seconds, format_seconds
 
     return format_seconds(duration_seconds(row.exp, at=now()))
+
+
+def queue_places(rows: Iterable[RunRow]) -> dict[int, int]:
+    """Run id -> place in the GPU queue (1 = next): QUEUED runs, oldest first."""
+    queued = sorted(r.id for r in rows if r.status is RunStatus.QUEUED)
+    return {rid: place for place, rid in enumerate(queued, start=1)}
 
 
 def metric_text(row: RunRow, width: int = 40) -> str:
