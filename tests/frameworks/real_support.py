@@ -31,6 +31,16 @@ from tuitrain.store.models import Experiment
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 900.0
+# A YOLO model trained from its YAML on CPU, as small and short as it gets (~15 s).
+TINY_YOLO_PARAMS: dict[str, object] = {
+    "model": "yolo11n.yaml",
+    "pretrained": False,
+    "epochs": 2,
+    "imgsz": 64,
+    "batch": 4,
+    "workers": 0,
+    "device": "cpu",
+}
 
 
 def training_python(variable: str) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tests.conftest import cli
 from tests.frameworks.real_support import (
+    TINY_YOLO_PARAMS,
     assert_completed,
     close,
     csv_rows,
@@ -48,16 +49,7 @@ async def test_yolo_trains_for_real(home: Path, manager: TrainingManager, tmp_pa
     python = training_python("TUITRAIN_YOLO_PYTHON")
     write_environments(home, yolo=python)
     data = tiny_yolo_dataset(tmp_path / "ducks")
-    params = {
-        "data": str(data),
-        "model": "yolo11n.yaml",
-        "pretrained": False,
-        "epochs": 2,
-        "imgsz": 64,
-        "batch": 4,
-        "workers": 0,
-        "device": "cpu",
-    }
+    params = {"data": str(data), **TINY_YOLO_PARAMS}
     exp, seconds = await train(manager, "yolo", params)
     print(f"real YOLO run: {seconds:.1f} s")
     assert_completed(exp)

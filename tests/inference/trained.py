@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.frameworks.real_support import (
+    TINY_YOLO_PARAMS,
     assert_completed,
     tiny_coco_dataset,
     tiny_yolo_dataset,
@@ -21,15 +22,7 @@ from tests.frameworks.real_support import (
 from tuitrain.engine import make_manager
 from tuitrain.store.models import TrainedModel
 
-YOLO_PARAMS = {
-    "model": "yolo11n.yaml",
-    "pretrained": False,
-    "epochs": 2,
-    "imgsz": 64,
-    "batch": 4,
-    "workers": 0,
-    "device": "cpu",
-}
+YOLO_PARAMS = TINY_YOLO_PARAMS
 DETR_PARAMS = {"epochs": 2, "batch_size": 4, "image_size": 64, "workers": 0, "device": "cpu"}
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.conftest import cli
 from tests.frameworks.real_support import (
+    TINY_YOLO_PARAMS,
     assert_completed,
     tiny_yolo_dataset,
     train,
@@ -28,16 +29,7 @@ async def test_a_yolo_recipe_trains_on_the_remote_host(
     with open(remote_home / "config.toml", "a") as fh:
         fh.write(f'\n[hosts.gpu.environments]\nyolo = "{python}"\n')
     data = tiny_yolo_dataset(tmp_path / "ducks")
-    params = {
-        "data": str(data),
-        "model": "yolo11n.yaml",
-        "pretrained": False,
-        "epochs": 2,
-        "imgsz": 64,
-        "batch": 4,
-        "workers": 0,
-        "device": "cpu",
-    }
+    params = {"data": str(data), **TINY_YOLO_PARAMS}
     manager = make_manager(remote_home, poll_interval=0.1, reconcile_interval=1.0)
     await manager.open()
     finished = asyncio.Event()  # RunFinished comes once the models are registered
