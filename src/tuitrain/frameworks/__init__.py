@@ -24,6 +24,7 @@ __all__ = [
     "ParamSpec",
     "Recipe",
     "build_command",
+    "command_for_host",
     "complete_config",
     "display_command",
     "recipe_for",
@@ -70,7 +71,24 @@ def complete_config(config: Mapping[str, Any]) -> dict[str, Any]:
     out["params"] = values
     if not out.get("command"):
         out["command"] = [*ctx.prefix, *recipe.argv(values, ctx)]
+        out["command_host"] = str(config.get("host") or "local")  # whose environment
     out["env"] = recipe.environment(config)
     if str(out.get("parser") or "auto") == "auto":
         out["parser"] = recipe.parser
+    return out
+
+
+def command_for_host(config: Mapping[str, Any], host: str) -> dict[str, Any]:
+    """``config`` with its command written for ``host``, where the queue placed it.
+
+    A recipe's command is written for a host's environment (its python, prefix and
+    runners); one written for ``any`` before the host was chosen is written again for
+    ``host``. The config keeps its ``host`` (a restart is again ``any``). A command the
+    user gave, or one already for ``host``, is left as it is. ``ValueError`` (one line)
+    when the recipe refuses the parameters there."""
+    built_for = config.get("command_host")
+    if built_for is None or built_for == host:
+        return dict(config)
+    out = complete_config({**config, "host": host, "command": None})
+    out["host"] = config.get("host")
     return out

@@ -235,12 +235,30 @@ class TrainingManager:
             for exp in claimed:
                 assert exp.id is not None
                 self.events.publish(StatusChanged(exp.id, RunStatus.STARTING))
-                cfg = json.loads(exp.config_json)
+                cfg = await self._command_for_host(exp)
+                if cfg is None:
+                    continue
                 executor = self.executor_for(exp.host)
                 if not exp.run_dir and not await self._make_run_dir(exp.id, executor, cfg):
                     continue
                 await self._launch(exp.id, cfg)
             return [e.id for e in claimed if e.id is not None]
+
+    async def _command_for_host(self, exp: Experiment) -> dict[str, Any] | None:
+        """A claimed run's config, its command written for the host it was placed on
+        (``--host any`` wrote it before a host was chosen); None if that failed."""
+        from tuitrain.frameworks import command_for_host
+
+        assert exp.id is not None
+        cfg: dict[str, Any] = json.loads(exp.config_json)
+        try:
+            placed = await asyncio.to_thread(command_for_host, cfg, exp.host)
+        except ValueError as exc:  # ParamError, SettingsError
+            self._launch_failed(exp.id, f"on {exp.host}: {exc}")
+            return None
+        if placed != cfg:
+            self.store.update(exp.id, config_json=json.dumps(placed))
+        return placed
 
     def wake_queue(self) -> None:
         """GPUs may have freed up (a run ended): schedule now rather than later."""
