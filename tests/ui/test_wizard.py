@@ -89,6 +89,8 @@ async def test_back_and_forth_keeps_every_value_and_builds_the_config() -> None:
             ],
             "env": {"YOLO_OFFLINE": "1", "PYTHONUNBUFFERED": "1"},
             "parser": "ultralytics",
+            "gpus": 0,  # none asked for: it starts at once
+            "command_host": "local",  # the host whose environment wrote the command
         }
         assert build_command(config) == config["command"]
         shown = str(wizard(app).query_one("#command", Static).render())

@@ -245,3 +245,14 @@ def device_param(default: str = "auto") -> ParamSpec:
         convert=normalize_device,
         expect=DEVICE_HELP,
     )
+
+
+# -- what a run asks of its host (not a recipe's parameter) -------------------------------
+GPUS_PARAM = ParamSpec(
+    "gpus",
+    "GPUs",
+    "int",
+    0,
+    minimum=0,
+    help="GPUs the run waits for, first in first out (0: none)",
+)

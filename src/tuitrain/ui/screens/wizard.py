@@ -12,15 +12,23 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Input, Select, Static
 
+from tuitrain.executors.base import Executor
 from tuitrain.frameworks import RECIPES, complete_config
+from tuitrain.gpus.request import apply_gpu_request
 from tuitrain.ui.screens.wizard_dataset_page import DatasetPage
 from tuitrain.ui.screens.wizard_datasets import DatasetCatalog, StoreDatasetCatalog
+from tuitrain.ui.screens.wizard_gpus import (
+    HostGpusCounted,
+    count_host_gpus,
+    engine_executors,
+    gpus_problem,
+)
 from tuitrain.ui.screens.wizard_pages import (
     ConfigPage,
     ConfirmPage,
@@ -79,6 +87,7 @@ class NewTrainingScreen(Screen[dict[str, Any] | None]):
         self.framework = "yolo"
         self._guessed_for: object = None
         self._auto_name = ""
+        self._gpu_limits: dict[str, int | None] = {}  # per host, once counted
 
     def compose(self) -> ComposeResult:
         yield Static("", id="steps")
@@ -101,6 +110,17 @@ class NewTrainingScreen(Screen[dict[str, Any] | None]):
     def on_mount(self) -> None:
         self._show_framework()
         self._show_page(0)
+        self._count_gpus(engine_executors(self.app))
+
+    @work(thread=True, exclusive=True, group="wizard-gpus", exit_on_error=False)
+    def _count_gpus(self, executors: dict[str, Executor]) -> None:
+        self.post_message(HostGpusCounted(count_host_gpus(executors)))
+
+    @on(HostGpusCounted)
+    def _gpus_counted(self, event: HostGpusCounted) -> None:
+        self._gpu_limits.update(event.counts)
+        if self.page >= 2:
+            self._revalidate()
 
     @property
     def datasets(self) -> DatasetPage:
@@ -134,8 +154,18 @@ class NewTrainingScreen(Screen[dict[str, Any] | None]):
         return {**self.base_config, "framework": self.framework, "host": host}
 
     @on(ParamField.Changed)
+    @on(Select.Changed, "#host")
     def _param_changed(self) -> None:
         self._revalidate()
+
+    def _gpus(self) -> tuple[int, str | None]:
+        """The GPUs asked for and why they cannot be, or None."""
+        gpus_field = self.query_one("#gpus", ParamField)
+        count, reason = gpus_field.spec.validate(gpus_field.raw)
+        if reason is not None:
+            return 0, reason
+        config = {**self._context_config(), "params": self._raw_params()}
+        return int(count), gpus_problem(int(count), config, self._gpu_limits)
 
     def _revalidate(self) -> dict[str, str]:
         """Check the framework's values together (paths on disk too); show every reason
@@ -152,6 +182,10 @@ class NewTrainingScreen(Screen[dict[str, Any] | None]):
         note = self.query_one("#framework-note", Static)
         note.update(problem or recipe.dataset_hint)
         note.set_class(bool(problem), "-invalid")
+        _count, gpus_error = self._gpus()
+        self.query_one("#gpus", ParamField).show_error(gpus_error)
+        if gpus_error is not None:
+            errors["gpus"] = gpus_error
         return errors
 
     # -- pages -----------------------------------------------------------------------
@@ -167,6 +201,8 @@ class NewTrainingScreen(Screen[dict[str, Any] | None]):
         for spec in recipe.params:
             if spec.group in PAGE_GROUPS[self.page] and spec.name in errors:
                 return errors[spec.name], field_id(self.framework, spec.name)
+        if self.page >= 2 and "gpus" in errors:
+            return errors["gpus"], "gpus"
         if self.page == 3 and not self.query_one("#run-name", Input).value.strip():
             return "a run needs a name", "run-name"
         return None
@@ -250,7 +286,7 @@ class NewTrainingScreen(Screen[dict[str, Any] | None]):
 
     def get_config(self) -> dict[str, Any]:
         """The config for ``TrainingManager.start_training``: name, framework, host,
-        params (all of them, parsed), command, env, parser and dataset_id (for a
+        gpus, params (all of them, parsed), command, env, parser and dataset_id (for a
         dataset of the store). ``ValueError`` with the first reason while something
         is wrong."""
         dataset = self.datasets.dataset
@@ -262,14 +298,19 @@ class NewTrainingScreen(Screen[dict[str, Any] | None]):
         problem = dataset.framework_problem(self.framework)
         if problem:
             raise ValueError(problem)
+        gpus, gpus_error = self._gpus()
+        if gpus_error is not None:
+            raise ValueError(gpus_error)
         config: dict[str, Any] = {
             **self._context_config(),
             "name": name,
             "params": self._raw_params(),
+            "gpus": gpus,
         }
         if dataset.id is not None:
             config["dataset_id"] = dataset.id
-        return complete_config(config)
+        # The device the GPUs are seen as (0,1,...), as the engine will write it.
+        return complete_config(apply_gpu_request(config))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -11,7 +11,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tuitrain.frameworks import RECIPES, display_command
+from tuitrain.frameworks.params import GPUS_PARAM
 from tuitrain.ui.screens.wizard_datasets import DatasetChoice
+from tuitrain.ui.screens.wizard_gpus import queue_line
 from tuitrain.ui.widgets.param_field import ParamField
 
 MODEL_NOTES = {
@@ -59,7 +61,7 @@ class ConfigPage(WizardPage):
 
 
 class ParamsPage(WizardPage):
-    """3. Training parameters of the chosen framework, device and host."""
+    """3. Training parameters of the chosen framework, device, host and GPUs."""
 
     def __init__(self, hosts: list[str], id: str | None = None) -> None:
         super().__init__(id=id)
@@ -78,6 +80,7 @@ class ParamsPage(WizardPage):
             options = [(h, h) for h in self.hosts]
             yield Select(options, value=self.hosts[0], allow_blank=False, id="host", compact=True)
             yield Static("where the training runs", classes="note")
+        yield ParamField(GPUS_PARAM, id="gpus")
 
 
 class ConfirmPage(WizardPage):
@@ -131,6 +134,7 @@ def summary(config: Mapping[str, Any], dataset: DatasetChoice) -> str:
     ]
     lines += ["           " + "   ".join(shown[i : i + 3]) for i in range(0, len(shown), 3)]
     lines[3] = "Parameters" + lines[3][10:]
+    lines.append(f"GPUs       {queue_line(config)}")
     env = " ".join(f"{k}={v}" for k, v in config["env"].items())
     lines.append(f"Env        {env}")
     return "\n".join(lines)
