@@ -58,7 +58,7 @@ def test_a_queued_run_starts_after_the_cli_exits_and_the_worker_leaves(
         until("the queue worker", lambda: worker_alive(home))
         again = cli(home, "queue-worker", check=True)  # a second one leaves at once
         assert again.returncode == 0 and worker_alive(home)
-        assert "another queue worker is running" in (home / LOG_FILE).read_text()
+        assert "another queue worker is running; nothing to do" in again.stderr
 
         freed = store.get(first).gpu_ids
         release[0].touch()
@@ -76,6 +76,7 @@ def test_a_queued_run_starts_after_the_cli_exits_and_the_worker_leaves(
         log = (home / LOG_FILE).read_text()
         assert f"launching #{third}" in log
         assert "queue empty and 1 launched run(s) settled; exiting" in log
+        assert log.count("] started; ") == 1  # one worker for the whole queue
         states = [t.to_status for t in store.transitions(third)]
         assert states == ["PENDING", "QUEUED", "STARTING", "RUNNING", "COMPLETED"]
     finally:

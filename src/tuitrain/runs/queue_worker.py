@@ -65,14 +65,14 @@ def worker_alive(home: Path) -> bool:
     return False
 
 
-def start_queue_worker(home: Path) -> bool:
-    """Start a detached worker for ``home`` unless one is alive; True if started.
-    Two callers at once may both start one: the second exits at once."""
+def start_queue_worker(home: Path) -> subprocess.Popen[bytes] | None:
+    """Start a detached worker for ``home`` unless one is alive; its process if
+    started. Two callers at once may both start one: the second exits at once."""
     if worker_alive(home):
-        return False
+        return None
     home.mkdir(parents=True, exist_ok=True)
     with open(home / LOG_FILE, "ab") as out:
-        subprocess.Popen(  # our own interpreter and module
+        return subprocess.Popen(  # our own interpreter and module
             [sys.executable, "-m", "tuitrain", "queue-worker"],
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -82,7 +82,6 @@ def start_queue_worker(home: Path) -> bool:
             cwd=str(home),
             close_fds=True,
         )
-    return True
 
 
 class QueueWorkerStarter:
@@ -90,10 +89,14 @@ class QueueWorkerStarter:
 
     def __init__(self, home: Path) -> None:
         self.home = home
+        self._started: subprocess.Popen[bytes] | None = None
 
     def __call__(self) -> None:
+        if self._started is not None and self._started.poll() is None:
+            return  # ours is starting (not holding the lock yet) or running
         try:
-            if start_queue_worker(self.home):
+            self._started = start_queue_worker(self.home)
+            if self._started is not None:
                 log.info("started the queue worker for %s", self.home)
         except OSError as exc:  # the queue still moves while a tuitrain is open
             log.warning("cannot start the queue worker: %s", exc)
