@@ -6,9 +6,12 @@ import asyncio
 import json
 import os
 import signal
+import threading
 from pathlib import Path
+from typing import Any
 
 import psutil
+import pytest
 
 from tests.conftest import py, replay
 from tuitrain.engine import make_manager
@@ -212,3 +215,34 @@ def _pgid(pid: int) -> int | None:
         return os.getpgid(pid)
     except ProcessLookupError:
         return None
+
+
+async def test_wait_returns_once_the_models_are_registered(
+    manager: TrainingManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The final state is committed before the models are registered: ``wait`` must
+    not return in between (a script reading ``tuitrain models`` after it would miss them)."""
+    from tuitrain.frameworks import artifacts
+
+    real = artifacts.register_artifacts
+    started, release = threading.Event(), threading.Event()
+    registered: list[bool] = []
+
+    def slow_register(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        release.wait(30)
+        result = real(*args, **kwargs)
+        registered.append(True)
+        return result
+
+    monkeypatch.setattr(artifacts, "register_artifacts", slow_register)
+    rid = await manager.start_training({"name": "quick", "command": py("print('done')")})
+    waiting = asyncio.create_task(manager.wait(rid))
+    assert await asyncio.to_thread(started.wait, 30)
+    assert manager.store.get(rid).status == RunStatus.COMPLETED  # the record says it ended
+    # Several of wait()'s own polling periods: it must still be waiting.
+    await asyncio.sleep(manager.reconcile_interval * 3)
+    assert not waiting.done()
+    release.set()
+    exp = await waiting
+    assert exp.status == RunStatus.COMPLETED and registered == [True]

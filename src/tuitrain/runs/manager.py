@@ -127,6 +127,8 @@ class TrainingManager:
         self._queue_wakeup = asyncio.Event()
         self._schedule_lock = asyncio.Lock()
         self._finished: dict[int, asyncio.Event] = {}
+        # Runs whose end this manager is settling (final state, then models registered).
+        self._settling: set[int] = set()
         self._hosts_down: set[str] = set()  # logged as unreachable, not yet back
         # Parsing and storing run on low-priority threads: a run must never be slowed
         # down by the tuitrain that watches it.
@@ -461,7 +463,13 @@ class TrainingManager:
                 async with asyncio.timeout(self.reconcile_interval):
                     await event.wait()
             exp = self.store.get(experiment_id)
-        return exp
+        # The record says it ended; this manager may still be registering its models.
+        while experiment_id in self._settling:
+            event = self._finished.setdefault(experiment_id, asyncio.Event())
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.reconcile_interval):
+                    await event.wait()
+        return self.store.get(experiment_id)
 
     # -- following -------------------------------------------------------------------
     def _follow(self, exp: Experiment) -> None:
@@ -565,6 +573,14 @@ class TrainingManager:
         return False
 
     async def _finalize(self, experiment_id: int, ingester: RunIngester | None = None) -> None:
+        self._settling.add(experiment_id)
+        try:
+            await self._settle(experiment_id, ingester)
+        finally:
+            self._settling.discard(experiment_id)
+            self._signal_finished(experiment_id)
+
+    async def _settle(self, experiment_id: int, ingester: RunIngester | None) -> None:
         """The process is gone: take in the last output, then settle the final state
         from the exit-code file (or LOST without one). Safe to race with another
         process doing the same: the state change is a compare-and-set."""
@@ -612,7 +628,6 @@ class TrainingManager:
                 StatusChanged(experiment_id, new),
                 RunFinished(experiment_id, new, new is RunStatus.COMPLETED, message),
             )
-        self._signal_finished(experiment_id)
 
     @staticmethod
     def _log_tail(executor: Executor, run_dir: str) -> bytes:
