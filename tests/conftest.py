@@ -5,6 +5,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,13 @@ from tuitrain.runs.manager import TrainingManager
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures" / "outputs"
 REPLAY = TESTS / "helpers" / "replay.py"
+# A manager that polls, reconciles and stops quickly: what tests wait for comes soon.
+FAST_ENGINE: dict[str, Any] = {
+    "poll_interval": 0.05,
+    "reconcile_interval": 0.5,
+    "grace_period": 2.0,
+    "flush_interval": 0.02,
+}
 
 
 @pytest.fixture
@@ -26,9 +34,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 @pytest.fixture
 async def manager(home: Path) -> AsyncIterator[TrainingManager]:
-    mgr = make_manager(
-        home, poll_interval=0.05, reconcile_interval=0.5, grace_period=2.0, flush_interval=0.02
-    )
+    mgr = make_manager(home, **FAST_ENGINE)
     await mgr.open()
     yield mgr
     await mgr.close()

@@ -8,20 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FAST_ENGINE
 from tuitrain.engine import make_manager
 from tuitrain.runs.manager import TrainingManager
 
 
 @pytest.fixture
 async def manager(home: Path) -> AsyncIterator[TrainingManager]:
-    mgr = make_manager(
-        home,
-        poll_interval=0.05,
-        reconcile_interval=0.5,
-        grace_period=2.0,
-        flush_interval=0.02,
-        queue_worker=None,
-    )
+    mgr = make_manager(home, **FAST_ENGINE, queue_worker=None)
     await mgr.open()
     yield mgr
     await mgr.close()

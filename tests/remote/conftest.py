@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FAST_ENGINE
 from tests.remote.sshd import SshServer, require_sshd
 from tuitrain.engine import make_manager
 from tuitrain.executors.ssh_connection import SshConnection
@@ -39,13 +40,7 @@ def remote_home(home: Path, sshd: SshServer) -> Path:
 
 @pytest.fixture
 async def remote_manager(remote_home: Path) -> AsyncIterator[TrainingManager]:
-    mgr = make_manager(
-        remote_home,
-        poll_interval=0.05,
-        reconcile_interval=0.5,
-        grace_period=2.0,
-        flush_interval=0.02,
-    )
+    mgr = make_manager(remote_home, **FAST_ENGINE)
     await mgr.open()
     yield mgr
     await mgr.close()

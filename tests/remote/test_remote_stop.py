@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FAST_ENGINE
 from tests.remote.sshd import SshServer
-from tests.ui.conftest import FAST_ENGINE, loaded, settle
+from tests.ui.conftest import loaded, settle
 from tuitrain.executors.ssh import SshExecutor
 from tuitrain.executors.ssh_connection import SshConnection
 from tuitrain.runs.manager import StopFailed, TrainingManager

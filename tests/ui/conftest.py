@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.conftest import FIXTURES, REPLAY
+from tests.conftest import FAST_ENGINE, FIXTURES, REPLAY
 from tuitrain.engine import make_manager
 from tuitrain.executors.base import EXIT_CODE_FILE, OUTPUT_LOG
 from tuitrain.executors.local import boot_id
@@ -43,12 +43,6 @@ from tuitrain.ui.widgets import run_rows
 FIXED_NOW = 1_773_489_600.0  # 2026-03-14 12:00:00 UTC: the clock of every UI test
 HOUR = 3600.0
 NO_SUCH_PID = 4_194_999  # above Linux's largest pid_max: never a live process
-FAST_ENGINE: dict[str, Any] = {
-    "poll_interval": 0.05,
-    "reconcile_interval": 0.5,
-    "grace_period": 2.0,
-    "flush_interval": 0.02,
-}
 
 
 @dataclass
