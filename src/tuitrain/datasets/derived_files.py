@@ -3,6 +3,11 @@ the split folders. The database is the truth; these are rewritten from it."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+
+from tuitrain.datasets.boxes import Box
+from tuitrain.datasets.labels_coco import CocoImage, coco_document
 from tuitrain.datasets.labels_yolo import classes_txt_text, data_yaml_text, yolo_text
 from tuitrain.datasets.layout import SPLITS
 from tuitrain.datasets.split import SplitImage, SplitReport, write_split_folders
@@ -69,3 +74,26 @@ def materialise_split(
                     per_class[classes[cid]] += 1
         report.class_counts[split] = per_class
     return report
+
+
+def split_coco_text(
+    store: DatasetStore,
+    dataset_id: int,
+    split: str,
+    image_id: int | None = None,
+    image_boxes: Sequence[Box] = (),
+) -> str:
+    """The split's COCO JSON as :func:`materialise_split` writes it, from the database,
+    with ``image_id``'s boxes replaced by ``image_boxes`` when given (the label editor
+    stages the file before its edit is committed). Same rows, same bytes: undoing an
+    edit gives back the file it was."""
+    classes = dataset_classes(store.get(dataset_id))
+    boxes = store.split_boxes(dataset_id, split)
+    if image_id is not None:
+        boxes[image_id] = list(image_boxes)
+    images = [
+        CocoImage(i.id, i.filename, i.width or 0, i.height or 0, boxes.get(i.id, []))
+        for i in store.split_items(dataset_id, split)
+        if i.id is not None
+    ]
+    return json.dumps(coco_document(images, classes))

@@ -2,10 +2,11 @@
 mark reviewed, undo and redo; every state saved to the database and the label file.
 
 The edits are in memory and instant (the TUI calls them on its event loop); :meth:`save`
-writes the latest state and may be called from a worker thread. The label file is
-written to a temporary name first and renamed after the database has committed, so a
-reader sees the old file or the new one, never half of one; undo writes the earlier
-state again, byte for byte the file it was. An unlabeled image has no label file.
+writes the latest state and may be called from a worker thread. The label file, and for
+an image in a split the split's label copy and COCO JSON, are written to temporary names
+first and renamed after the database has committed, so a reader sees the old file or the
+new one, never half of one; undo writes the earlier state again, byte for byte the files
+it was. An unlabeled image has no label file.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from pathlib import Path
 from PIL import Image
 
 from tuitrain.datasets.boxes import Box
+from tuitrain.datasets.derived_files import split_coco_text
 from tuitrain.datasets.errors import DatasetError
 from tuitrain.datasets.labels_yolo import yolo_text
+from tuitrain.datasets.layout import COCO_SPLIT_FILE
 from tuitrain.datasets.store import DatasetStore, dataset_classes
 from tuitrain.preview import DrawnBox
 from tuitrain.store.models import DatasetImage
@@ -28,6 +31,10 @@ from tuitrain.store.models import DatasetImage
 STEP_PX = 1
 BIG_STEP_PX = 10
 NEW_BOX_FRACTION = 0.25  # a new box: a quarter of the image's width and height, centred
+# A split's COCO JSON holds every image of the split: two editors saving at once (the
+# next image's editor while the last one's save is in flight) would each stage it from
+# the database without the other's edit. One save at a time keeps both.
+_SPLIT_FILES_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +101,7 @@ class ImageLabelEditor:
         self.generation = 0  # bumped by every change
         self.saved_generation = 0
         self._save_lock = threading.Lock()
-        layout = store.layout(item.dataset_id)
-        self.label_files = [layout.label_for(item.filename)]
-        if item.split:
-            split_labels = layout.split_dir(item.split) / "labels"
-            self.label_files.append(split_labels / layout.label_for(item.filename).name)
+        self.layout = store.layout(item.dataset_id)
 
     # -- reading -----------------------------------------------------------------------
     @property
@@ -216,23 +219,51 @@ class ImageLabelEditor:
             generation, state = self.generation, self.state
             if generation == self.saved_generation:
                 return False
-            text = yolo_text(state.boxes) if state.status != "unlabeled" else None
-            staged: list[Path] = []
-            try:
-                if text is not None:
-                    staged.extend(_stage(path, text) for path in self.label_files)
-                self.store.save_image_labels(self.image_id, state.boxes, state.status)
-            except BaseException:
-                for tmp in staged:
-                    tmp.unlink(missing_ok=True)
-                raise
-            if text is None:
-                for path in self.label_files:
-                    path.unlink(missing_ok=True)
-            for tmp, path in zip(staged, self.label_files, strict=False):
-                os.replace(tmp, path)
+            with _SPLIT_FILES_LOCK:
+                self._write(state)
             self.saved_generation = generation
             return True
+
+    def derived_files(self, split: str | None) -> list[Path]:
+        """What a save rewrites besides the database: the image's YOLO label, and when it
+        is in a split, the split's copy of that label and the split's COCO JSON (what a
+        DETR training reads), so no training starts from boxes an edit replaced."""
+        label = self.layout.label_for(self.item.filename)
+        if not split:
+            return [label]
+        folder = self.layout.split_dir(split)
+        return [label, folder / "labels" / label.name, folder / COCO_SPLIT_FILE]
+
+    def _write(self, state: LabelState) -> None:
+        """Stage every file, commit the database, then rename the files into place: a
+        failure before the commit leaves everything as it was; a reader sees each file
+        old or new, never half of one."""
+        split = self.store.image(self.image_id).split  # now, not when the editor opened
+        files = self.derived_files(split)
+        text = yolo_text(state.boxes) if state.status != "unlabeled" else None
+        writes: list[tuple[Path, str]] = []
+        if text is not None:
+            writes += [(path, text) for path in files if path.suffix == ".txt"]
+        if split:
+            coco = split_coco_text(
+                self.store, self.item.dataset_id, split, self.image_id, state.boxes
+            )
+            writes.append((files[-1], coco))
+        staged: list[Path] = []
+        try:
+            for path, content in writes:
+                staged.append(_stage(path, content))
+            self.store.save_image_labels(self.image_id, state.boxes, state.status)
+        except BaseException:
+            for tmp in staged:
+                tmp.unlink(missing_ok=True)
+            raise
+        if text is None:
+            for path in files:
+                if path.suffix == ".txt":
+                    path.unlink(missing_ok=True)
+        for tmp, (path, _content) in zip(staged, writes, strict=True):
+            os.replace(tmp, path)
 
     # -- internals -----------------------------------------------------------------------
     def _selected(self) -> int:
@@ -297,8 +328,11 @@ def _image_size(item: DatasetImage) -> tuple[int, int]:
 
 def _stage(path: Path, text: str) -> Path:
     """``text`` in a temporary file beside ``path``, ready to be renamed over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise DatasetError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

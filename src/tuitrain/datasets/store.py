@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sqlalchemy import delete, func, update
+from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 
 from tuitrain.datasets.boxes import Box
@@ -148,6 +149,38 @@ class DatasetStore:
         with self.db.read() as s:
             for a in s.scalars(query):
                 out[a.image_id].append(Box(a.class_id, a.x_center, a.y_center, a.width, a.height))
+        return dict(out)
+
+    def split_items(self, dataset_id: int, split: str) -> list[DatasetImage]:
+        """The images of one split, in import order."""
+        query = (
+            select(DatasetImage)
+            .where(col(DatasetImage.dataset_id) == dataset_id, col(DatasetImage.split) == split)
+            .order_by(col(DatasetImage.id))
+        )
+        with self.db.read() as s:
+            return list(s.scalars(query))
+
+    def split_boxes(self, dataset_id: int, split: str) -> dict[int, list[Box]]:
+        """Image id -> its boxes, for the images of one split (columns only, no ORM
+        objects: the label editor calls this on every save)."""
+        query = (
+            select_columns(
+                col(Annotation.image_id),
+                col(Annotation.class_id),
+                col(Annotation.x_center),
+                col(Annotation.y_center),
+                col(Annotation.width),
+                col(Annotation.height),
+            )
+            .join(DatasetImage, col(DatasetImage.id) == col(Annotation.image_id))
+            .where(col(DatasetImage.dataset_id) == dataset_id, col(DatasetImage.split) == split)
+            .order_by(col(Annotation.id))
+        )
+        out: dict[int, list[Box]] = defaultdict(list)
+        with self.db.read() as s:
+            for image_id, *values in s.execute(query):
+                out[image_id].append(Box(*values))
         return dict(out)
 
     def save_image_labels(self, image_id: int, boxes: Sequence[Box], status: str) -> None:
