@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.labels.dataset_support import CLASSES, make_dataset
+from tuitrain.datasets.derived_files import materialise_split
 from tuitrain.datasets.errors import DatasetError
 from tuitrain.datasets.label_edit import ImageLabelEditor
 from tuitrain.datasets.layout import COCO_SPLIT_FILE, training_path
@@ -250,3 +251,29 @@ def test_a_file_that_cannot_be_written_changes_nothing(
         2,
         [75.0, 37.5, 50.0, 25.0],
     )
+
+
+def test_a_save_after_a_new_split_writes_the_new_split(
+    home: Path, dataset_id: int, service: DatasetService
+) -> None:
+    """The split is read when saving, not when the editor opened: an editor left open
+    across a re-split writes the split the image is in now."""
+    editor = editor_for(service, dataset_id, "img0.png")
+    old = split_of(service, dataset_id, "img0.png")
+    # Another split: img0 swaps places with an image of another split.
+    assigned = {i.id: i.split for i in service.store.items(dataset_id) if i.id and i.split}
+    other = next(image_id for image_id, split in assigned.items() if split != old)
+    new = assigned[other]
+    assigned[editor.image_id], assigned[other] = new, old
+    service.store.set_splits(dataset_id, assigned)
+    materialise_split(service.store, dataset_id, assigned, seed=0)
+    assert split_of(service, dataset_id, "img0.png") == new
+    editor.add(2)
+    assert editor.save() is True
+    root = home / "datasets" / str(dataset_id)
+    assert coco_boxes(coco_path(home, dataset_id, new), "img0.png")[-1] == (
+        2,
+        [75.0, 37.5, 50.0, 25.0],
+    )
+    assert (root / new / "labels" / "img0.txt").read_text().endswith("2 0.5 0.5 0.25 0.25\n")
+    assert not (root / old / "labels" / "img0.txt").exists()
