@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.datasets.helpers import write_image
+from tuitrain.datasets.label_edit import ImageLabelEditor
 from tuitrain.datasets.service import DatasetService
 from tuitrain.datasets.stats import bar_chart
 
@@ -64,3 +65,20 @@ def test_empty_dataset_is_not_trainable(service: DatasetService) -> None:
     assert "the dataset has no images" in result.errors
     assert "the dataset has no classes" in result.errors
     assert service.stats(ds.id).warnings == ["the dataset has no images"]
+
+
+def test_images_labeled_after_the_split_are_reported(
+    service: DatasetService, tmp_path: Path
+) -> None:
+    dataset_id = build(service, tmp_path)
+    service.split(dataset_id, val=0.25)
+    item = next(i for i in service.store.items(dataset_id) if i.status == "unlabeled")
+    editor = ImageLabelEditor(service.store, item, ["common", "rare", "never"])
+    editor.add(0)  # labeled in the label editor, after the split
+    assert editor.save()
+    result = service.validate(dataset_id, framework="yolo")
+    assert result.ok
+    assert result.warnings == [
+        "1 labeled image(s) are in no split and will not be used: "
+        "run `tuitrain dataset split` again"
+    ]

@@ -95,6 +95,14 @@ def validate_for_training(
             result.errors.append("not split: run `tuitrain dataset split` (train and val needed)")
         elif not (root / "data.yaml").is_file():
             result.errors.append("data.yaml is missing: run the split again")
+        else:
+            # Labeled after the split (in the label editor): no split folder has them.
+            outside = sum(1 for i in labeled if i.split not in SPLITS)
+            if outside:
+                result.warnings.append(
+                    f"{outside} labeled image(s) are in no split and will not be used: "
+                    "run `tuitrain dataset split` again"
+                )
     unlabeled = len(items) - len(labeled)
     if unlabeled:
         result.warnings.append(f"{unlabeled} unlabeled image(s) will not be used")
