@@ -1,4 +1,6 @@
-"""Which trained models can be tried on images: weights of COMPLETED runs, still on disk.
+"""Which trained models can be tried on images: weights of COMPLETED runs, still on disk
+here or registered by a run of an SSH host (fetched once into a local cache before use,
+see ``fetching.py``).
 
 A model is named by its id in the models table (``tuitrain models``) or by a path to a
 weights file; a path the table knows keeps its framework, an unknown one is YOLO
@@ -12,6 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tuitrain.hosts.config import LOCAL
 from tuitrain.runs.states import RunStatus
 from tuitrain.store.experiments import ExperimentStore, UnknownExperiment
 from tuitrain.store.models import Experiment, TrainedModel
@@ -35,11 +38,18 @@ class PredictableModel:
     experiment_id: int | None = None
     experiment_name: str = ""
     metrics: dict[str, float] = field(default_factory=dict)
+    host: str = LOCAL  # another host: ``path`` is on that host until fetched
+    fetched: bool = False  # ``path`` is the local copy of the host's file
+
+    @property
+    def is_remote(self) -> bool:
+        return self.host != LOCAL
 
     def title(self) -> str:
         if self.id is None:
             return f"{self.framework} {self.path}"
-        return f"model {self.id} ({self.framework} {self.name} of run {self.experiment_id})"
+        where = f" on {self.host}" if self.is_remote else ""
+        return f"model {self.id} ({self.framework} {self.name} of run {self.experiment_id}{where})"
 
 
 def _framework(name: str) -> str:
@@ -56,7 +66,7 @@ def _why_not(model: TrainedModel, exp: Experiment | None) -> str | None:
     if exp is None or exp.status != RunStatus.COMPLETED:
         status = exp.status if exp is not None else "deleted"
         return f"model {model.id} comes from run {model.experiment_id}, which is {status}"
-    if not os.path.isfile(model.path):
+    if exp.host == LOCAL and not os.path.isfile(model.path):
         return f"model {model.id}: its weights file is gone ({model.path})"
     return None
 
@@ -85,6 +95,7 @@ def _predictable(model: TrainedModel, exp: Experiment | None) -> PredictableMode
         experiment_id=model.experiment_id,
         experiment_name=exp.name if exp is not None else "",
         metrics=metrics,
+        host=exp.host if exp is not None else LOCAL,
     )
 
 

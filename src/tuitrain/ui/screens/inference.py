@@ -1,5 +1,5 @@
 """Inference: a trained model tried on images. Pick a model (weights of COMPLETED runs
-still on disk), set the confidence and IoU thresholds (checked as typed), give image
+still on disk, or on an SSH host: fetched once, with progress in the status line), set the confidence and IoU thresholds (checked as typed), give image
 files or folders, and run: the model is loaded once in its framework's environment and
 kept for the next runs. Results per image (boxes, inference and wall times), the boxes
 of the highlighted image, and its annotated preview, inline or in an external viewer."""
@@ -32,6 +32,8 @@ from tuitrain.inference import (
     predictable_models,
 )
 from tuitrain.inference.annotate import annotate, annotated_name
+from tuitrain.inference.fetching import fetch_weights
+from tuitrain.inference.models import ModelLookupError
 from tuitrain.paths import database_path, tuitrain_home
 from tuitrain.store.db import Database
 from tuitrain.store.experiments import ExperimentStore
@@ -89,6 +91,16 @@ class InferenceScreen(Screen[None]):
             super().__init__()
             self.done, self.total, self.result = done, total, result
 
+    class WeightsFetching(Message):
+        """Bytes of a remote model's weights brought here so far."""
+
+        def __init__(self, model: PredictableModel, done: int, total: int) -> None:
+            super().__init__()
+            self.model, self.done, self.total = model, done, total
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, InferenceScreen.WeightsFetching)
+
     class RunnerFailed(Message):
         def __init__(self, error: str) -> None:
             super().__init__()
@@ -101,6 +113,7 @@ class InferenceScreen(Screen[None]):
         self.results: list[ImageResult] = []
         self.failed = 0
         self.predictor: Predictor | None = None  # kept loaded between runs
+        self.predictor_of: PredictableModel | None = None  # as listed (a remote one unfetched)
         self.running = False
 
     def compose(self) -> ComposeResult:
@@ -216,9 +229,7 @@ class InferenceScreen(Screen[None]):
         self._predict(model, paths, options)
 
     def _loaded(self, model: PredictableModel) -> bool:
-        return (
-            self.predictor is not None and self.predictor.model == model and self.predictor.running
-        )
+        return self.predictor is not None and self.predictor_of == model and self.predictor.running
 
     @work(thread=True, exclusive=True, group="inference", exit_on_error=False, name="inference")
     def _predict(self, model: PredictableModel, paths: list[str], options: PredictOptions) -> None:
@@ -227,9 +238,14 @@ class InferenceScreen(Screen[None]):
         previews = self.home / "inference" / "previews"
         names: set[str] = set()
         try:
-            if self.predictor is None or self.predictor.model != model:
+            if self.predictor is None or self.predictor_of != model:
                 self._close_predictor()
-                self.predictor = Predictor(model, home=self.home)
+
+                def fetching(done: int, total: int) -> None:
+                    self.post_message(self.WeightsFetching(model, done, total))
+
+                local = fetch_weights(model, fetching, home=self.home)
+                self.predictor, self.predictor_of = Predictor(local, home=self.home), model
             if not self.predictor.running:
                 self.post_message(self.ModelLoaded(model, self.predictor.start()))
 
@@ -242,7 +258,7 @@ class InferenceScreen(Screen[None]):
                 self.post_message(self.ImageAnswered(done, total, result))
 
             predict_images(self.predictor, images, options, answered, lambda: worker.is_cancelled)
-        except PredictorError as exc:
+        except (PredictorError, ModelLookupError) as exc:
             self.post_message(self.RunnerFailed(str(exc)))
         finally:
             self.running = False
@@ -251,6 +267,13 @@ class InferenceScreen(Screen[None]):
         predictor, self.predictor = self.predictor, None
         if predictor is not None:  # ends at end of input; never block the screen on it
             threading.Thread(target=predictor.close, name="inference-close", daemon=True).start()
+
+    @on(WeightsFetching)
+    def _weights_fetching(self, event: WeightsFetching) -> None:
+        percent = 100 if event.total == 0 else event.done * 100 // event.total
+        self._status(
+            f"{event.model.title()}: fetching weights {percent}% of {event.total / 1e6:.1f} MB"
+        )
 
     @on(ModelLoaded)
     def _model_loaded(self, event: ModelLoaded) -> None:

@@ -31,7 +31,7 @@ def model_row(model: PredictableModel) -> tuple[str, ...]:
     return (
         str(model.id),
         short(run, 18),
-        f"{model.framework} {model.name}",
+        f"{model.framework} {model.name}" + (f" @{model.host}" if model.is_remote else ""),
         "-" if score is None else f"{score:.3f}",
     )
 
