@@ -71,3 +71,47 @@ async def test_no_gpus_asked_starts_at_once(two_gpus: None) -> None:
         summary = str(wizard(app).query_one("#summary", Static).render())
         assert "GPUs       none requested: starts at once" in summary
         assert wizard(app).get_config()["gpus"] == 0
+
+
+async def test_any_host_is_offered_with_several_hosts_and_needs_gpus(two_gpus: None) -> None:
+    from textual.widgets import Select
+
+    from tuitrain.gpus.request import ANY_HOST
+
+    app = host(catalog(), hosts=["local", "gpu"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await drain(pilot)
+        await to_page(pilot, 2)
+        screen = wizard(app)
+        choice = screen.query_one("#host", Select)
+        assert [v for _label, v in choice._options if v is not Select.BLANK] == [
+            "local",
+            "gpu",
+            ANY_HOST,
+        ]
+        host_note = screen.query_one("#host-note", Static)
+        assert str(host_note.render()) == "where the training runs"
+        choice.value = ANY_HOST
+        await drain(pilot)
+        reason = "any host: ask for 1 GPU or more (it picks a host with them free)"
+        assert str(host_note.render()) == reason and host_note.has_class("-invalid")
+        await pilot.press("ctrl+n")
+        await drain(pilot)
+        assert screen.page == 2 and notes(app)[-1] == reason
+        await type_into(pilot, screen.query_one("#gpus", ParamField), "1")
+        await drain(pilot)
+        assert str(host_note.render()) == "where the training runs"
+        await to_page(pilot, 3)
+        summary = str(screen.query_one("#summary", Static).render())
+        assert "waits for 1 GPU on any (FIFO)" in summary
+
+
+async def test_one_host_offers_no_any(two_gpus: None) -> None:
+    from textual.widgets import Select
+
+    app = host(catalog(), hosts=["local"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await drain(pilot)
+        await to_page(pilot, 2)
+        choice = wizard(app).query_one("#host", Select)
+        assert [v for _label, v in choice._options if v is not Select.BLANK] == ["local"]

@@ -30,11 +30,13 @@ from tuitrain.ui.screens.wizard_gpus import (
     gpus_problem,
 )
 from tuitrain.ui.screens.wizard_pages import (
+    HOST_NOTE,
     ConfigPage,
     ConfirmPage,
     ParamsPage,
     default_run_name,
     field_id,
+    host_problem,
 )
 from tuitrain.ui.widgets.key_footer import KeyFooter
 from tuitrain.ui.widgets.param_field import ParamField
@@ -182,10 +184,17 @@ class NewTrainingScreen(Screen[dict[str, Any] | None]):
         note = self.query_one("#framework-note", Static)
         note.update(problem or recipe.dataset_hint)
         note.set_class(bool(problem), "-invalid")
-        _count, gpus_error = self._gpus()
+        count, gpus_error = self._gpus()
         self.query_one("#gpus", ParamField).show_error(gpus_error)
         if gpus_error is not None:
             errors["gpus"] = gpus_error
+        host = str(self.query_one("#host", Select).value)
+        host_error = host_problem(host, count) if gpus_error is None else None
+        host_note = self.query_one("#host-note", Static)
+        host_note.update(host_error or HOST_NOTE)
+        host_note.set_class(host_error is not None, "-invalid")
+        if host_error is not None:
+            errors["host"] = host_error
         return errors
 
     # -- pages -----------------------------------------------------------------------
@@ -203,6 +212,8 @@ class NewTrainingScreen(Screen[dict[str, Any] | None]):
                 return errors[spec.name], field_id(self.framework, spec.name)
         if self.page >= 2 and "gpus" in errors:
             return errors["gpus"], "gpus"
+        if self.page >= 2 and "host" in errors:
+            return errors["host"], "host"
         if self.page == 3 and not self.query_one("#run-name", Input).value.strip():
             return "a run needs a name", "run-name"
         return None

@@ -3,7 +3,9 @@ wizard fits 80x24; :mod:`tuitrain.ui.screens.wizard` moves between them and chec
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import PurePath
 from typing import Any
 
 from textual.app import ComposeResult
@@ -12,6 +14,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from tuitrain.frameworks import RECIPES, display_command
 from tuitrain.frameworks.params import GPUS_PARAM
+from tuitrain.gpus.request import ANY_HOST
 from tuitrain.ui.screens.wizard_datasets import DatasetChoice
 from tuitrain.ui.screens.wizard_gpus import queue_line
 from tuitrain.ui.widgets.param_field import ParamField
@@ -78,8 +81,10 @@ class ParamsPage(WizardPage):
         with Horizontal(classes="row"):
             yield Label("Host")
             options = [(h, h) for h in self.hosts]
+            if len(self.hosts) > 1:
+                options.append(("any host with free GPUs", ANY_HOST))
             yield Select(options, value=self.hosts[0], allow_blank=False, id="host", compact=True)
-            yield Static("where the training runs", classes="note")
+            yield Static(HOST_NOTE, id="host-note", classes="note", markup=False)
         yield ParamField(GPUS_PARAM, id="gpus")
 
 
@@ -140,11 +145,37 @@ def summary(config: Mapping[str, Any], dataset: DatasetChoice) -> str:
     return "\n".join(lines)
 
 
+HOST_NOTE = "where the training runs"
+ANY_HOST_NEEDS_GPUS = "any host: ask for 1 GPU or more (it picks a host with them free)"
+
+
+def host_problem(host: str, gpus: int) -> str | None:
+    """Why the host choice cannot be used with ``gpus`` GPUs, or None."""
+    return ANY_HOST_NEEDS_GPUS if host == ANY_HOST and gpus <= 0 else None
+
+
+SPLIT_FOLDERS = ("train", "valid", "val", "test")
+
+
+def dataset_label(dataset: DatasetChoice) -> str:
+    """The dataset's name in a run name: a typed path is named after its dataset
+    folder (``shapes`` for ``/x/shapes/data.yaml`` or ``/x/shapes/``), not a file."""
+    if dataset.id is not None:
+        return dataset.name
+    path = PurePath(dataset.root)
+    if os.path.isfile(dataset.root) or (path.suffix and not os.path.isdir(dataset.root)):
+        path = path.parent  # data.yaml, a COCO JSON: the folder holding it
+        if path.name in SPLIT_FOLDERS:  # train/_annotations.coco.json
+            path = path.parent
+    return path.name or dataset.name
+
+
 def default_run_name(framework: str, raw: Mapping[str, object], dataset: DatasetChoice) -> str:
     """``yolo11n-ducks``, ``detr-ducks``, ``rave-v2-drums``."""
+    name = dataset_label(dataset)
     if framework == "yolo":
         model = str(raw.get("model") or "yolo").rsplit("/", 1)[-1].split(".")[0]
-        return f"{model or 'yolo'}-{dataset.name}"
+        return f"{model or 'yolo'}-{name}"
     if framework == "rave":
-        return f"rave-{raw.get('config')}-{dataset.name}"
-    return f"{framework}-{dataset.name}"
+        return f"rave-{raw.get('config')}-{name}"
+    return f"{framework}-{name}"
