@@ -201,3 +201,25 @@ async def test_what_is_typed_while_the_datasets_load_is_kept(stored: bool) -> No
         await drain(pilot)
         path_input = screen.query_one("#dataset-path", Input)
         assert path_input.value == "a.yaml" and path_input.has_focus
+
+
+def test_run_names_of_typed_paths_use_the_dataset_folder(tmp_path: Path) -> None:
+    from tuitrain.ui.screens.wizard_datasets import DatasetChoice, path_choice
+    from tuitrain.ui.screens.wizard_pages import default_run_name
+
+    shapes = tmp_path / "shapes"
+    (shapes / "train").mkdir(parents=True)
+    (shapes / "data.yaml").write_text("names: [a]\n")
+    (shapes / "train" / "_annotations.coco.json").write_text("{}")
+    (tmp_path / "drums.v1").mkdir()
+    yolo = {"model": "yolo11n.pt"}
+    assert (
+        default_run_name("yolo", yolo, path_choice(str(shapes / "data.yaml"))) == "yolo11n-shapes"
+    )
+    assert default_run_name("detr", {}, path_choice(f"{shapes}/")) == "detr-shapes"
+    coco = path_choice(str(shapes / "train" / "_annotations.coco.json"))
+    assert default_run_name("detr", {}, coco) == "detr-shapes"
+    audio = path_choice(str(tmp_path / "drums.v1"))  # a folder with a dot stays itself
+    assert default_run_name("rave", {"config": "v2"}, audio) == "rave-v2-drums.v1"
+    stored = DatasetChoice(3, "ducks", "detection", "/data/ducks/data.yaml")
+    assert default_run_name("yolo", yolo, stored) == "yolo11n-ducks"
