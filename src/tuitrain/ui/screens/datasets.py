@@ -1,16 +1,13 @@
 """Datasets: every dataset of the store and, for the one under the cursor, its
 statistics (images labeled and not, boxes per class as bars, class-balance warnings)
-and the problems the checks before training would find. Read-only: creating,
-importing and splitting are the CLI's (``tuitrain dataset ...``); ``e`` opens the label
-editor on the dataset under the cursor."""
+and the problems the checks before training would find. ``c`` creates a dataset, ``i``
+imports files into the one under the cursor, ``s`` splits it (forms in
+:mod:`~tuitrain.ui.screens.dataset_forms`), ``e`` opens the label editor on it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from rich.style import Style
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,14 +17,28 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
-from tuitrain.datasets.service import DatasetService, DatasetStats, DatasetSummary
-from tuitrain.datasets.stats import bar_chart
-from tuitrain.datasets.validate import ValidationResult
+from tuitrain.datasets.import_report import ImportReport
+from tuitrain.datasets.service import DatasetSummary
 from tuitrain.ui.app import report_worker_error
+from tuitrain.ui.screens.dataset_forms import (
+    CreateDatasetForm,
+    CreateRequest,
+    SplitDatasetForm,
+    SplitRequest,
+)
+from tuitrain.ui.screens.dataset_import_form import ImportForm, ImportRequest
+from tuitrain.ui.screens.dataset_import_run import ImportRunScreen
+from tuitrain.ui.screens.dataset_panel import (
+    DatasetDetail,
+    classes_text,
+    create_dataset,
+    detail_text,
+    load_datasets,
+    load_detail,
+    split_dataset,
+)
 from tuitrain.ui.widgets.key_footer import KeyFooter
 
-BAR_WIDTH = 30
-CLASSES_WIDTH = 40
 COLUMNS = (
     ("ID", "id"),
     ("Name", "name"),
@@ -38,99 +49,14 @@ COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class DatasetDetail:
-    """What the stats panel shows for one dataset (read in a worker thread)."""
-
-    stats: DatasetStats
-    validation: ValidationResult
-
-
-def load_detail(home: Path | None, dataset_id: int) -> DatasetDetail:
-    service = DatasetService(home)
-    try:
-        return DatasetDetail(service.stats(dataset_id), service.validate(dataset_id))
-    finally:
-        service.close()
-
-
-def load_datasets(home: Path | None) -> list[DatasetSummary]:
-    service = DatasetService(home)
-    try:
-        return service.list_datasets()
-    finally:
-        service.close()
-
-
-def classes_text(classes: list[str], width: int = CLASSES_WIDTH) -> str:
-    text = ", ".join(classes) if classes else "-"
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def detail_text(detail: DatasetDetail) -> Text:
-    """The stats panel: counts, bars, warnings and validation problems."""
-    st, check = detail.stats, detail.validation
-    muted, bold = Style(dim=True), Style(bold=True)
-    text = Text()
-
-    def row(label: str, value: str) -> None:
-        text.append(f"{label:<12}", style=muted)
-        text.append(f"{value}\n")
-
-    text.append(f"#{st.dataset_id} {st.name}", style=bold)
-    text.append(f" · {st.task}\n")
-    if st.task == "audio":
-        audio = st.audio
-        row("files", str(audio.get("files", 0)))
-        row("duration", f"{audio.get('total_duration_s', 0.0):.1f} s")
-        rates = ", ".join(f"{k} Hz ({v})" for k, v in audio.get("sample_rates", {}).items())
-        row("rates", rates or "-")
-    else:
-        row("images", str(st.images))
-        row("labeled", f"{st.labeled} ({st.reviewed} reviewed, {st.background} background)")
-        row("unlabeled", str(st.unlabeled))
-        row("boxes", str(st.boxes))
-        per_image = st.boxes_per_image
-        if per_image:
-            row(
-                "per image",
-                f"min {per_image['min']}, mean {per_image['mean']}, max {per_image['max']}",
-            )
-        sizes = st.image_sizes
-        if sizes:
-            row(
-                "sizes",
-                f"{sizes['min_width']}-{sizes['max_width']} x "
-                f"{sizes['min_height']}-{sizes['max_height']}",
-            )
-        row("splits", ", ".join(f"{k} {v}" for k, v in st.splits.items()) or "-")
-        text.append("\nBoxes per class\n", style=bold)
-        bars = bar_chart(st.boxes_per_class, BAR_WIDTH)
-        for line in bars or ["(no classes)"]:
-            text.append(f"  {line}\n")
-    if st.warnings:
-        text.append("\nWarnings\n", style=bold)
-        for warning in st.warnings:
-            text.append("  ⚠ ", style="yellow")
-            text.append(f"{warning}\n")
-    text.append("\nBefore training\n", style=bold)
-    if check.ok and not check.warnings:
-        text.append("  ✔ ready to train\n", style="green")
-    for error in check.errors:
-        text.append("  ✘ ", style="red")
-        text.append(f"{error}\n")
-    for warning in check.warnings:
-        text.append("  ⚠ ", style="yellow")
-        text.append(f"{warning}\n")
-    text.rstrip()
-    return text
-
-
 class DatasetsScreen(Screen[None]):
     """The datasets table and the statistics of the highlighted dataset."""
 
     HELP_TITLE = "Datasets"
     BINDINGS = [
+        Binding("c", "create", "Create", tooltip="Create a dataset (name, task, classes)"),
+        Binding("i", "import", "Import", tooltip="Import images and labels into the dataset"),
+        Binding("s", "split", "Split", tooltip="Split the dataset into train/val/test"),
         Binding("r", "reload", "Reload", tooltip="Read the datasets again"),
         Binding("e", "label", "Label", tooltip="Label the images of the dataset (editor)"),
         Binding("escape", "back", "Back", tooltip="Back to the experiments"),
@@ -152,6 +78,13 @@ class DatasetsScreen(Screen[None]):
         def __init__(self, dataset_id: int, detail: DatasetDetail) -> None:
             super().__init__()
             self.dataset_id, self.detail = dataset_id, detail
+
+    class Changed(Message):
+        """A dataset was created, imported into or split (by this screen)."""
+
+        def __init__(self, dataset_id: int, summary: str) -> None:
+            super().__init__()
+            self.dataset_id, self.summary = dataset_id, summary
 
     def __init__(self, home: Path | None = None) -> None:
         super().__init__()
@@ -211,7 +144,7 @@ class DatasetsScreen(Screen[None]):
         summary = self.query_one("#datasets-summary", Static)
         stats = self.query_one("#dataset-stats-text", Static)
         if not event.datasets:
-            summary.update("No datasets yet: create one with `tuitrain dataset create NAME`")
+            summary.update("No datasets yet: press c to create one")
             stats.update("")
             self.shown_id = None
             return
@@ -271,3 +204,69 @@ class DatasetsScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    # -- create, import, split (forms ask; thread workers act) --------------------------
+    def _cursor_dataset(self, verb: str) -> DatasetSummary | None:
+        dataset_id = self._cursor_id()
+        ds = self.datasets.get(dataset_id) if dataset_id is not None else None
+        if ds is None:
+            self.notify(f"No dataset to {verb}: create one with c", severity="warning")
+        return ds
+
+    def action_create(self) -> None:
+        taken = [ds.name for ds in self.datasets.values()]
+        self.app.push_screen(CreateDatasetForm(taken), self._create_asked)
+
+    def _create_asked(self, request: CreateRequest | None) -> None:
+        if request is not None:
+            self._create(request)
+
+    @work(thread=True, group="dataset-edit", exit_on_error=False, name="create")
+    def _create(self, request: CreateRequest) -> None:
+        created = create_dataset(self.home, request)
+        self.post_message(self.Changed(created.id, f"Created dataset #{created.id} {created.name}"))
+
+    def action_import(self) -> None:
+        ds = self._cursor_dataset("import into")
+        if ds is not None:
+            form = ImportForm(ds.name, ds.task)
+            self.app.push_screen(form, lambda request: self._import_asked(ds, request))
+
+    def _import_asked(self, ds: DatasetSummary, request: ImportRequest | None) -> None:
+        if request is not None:
+            run = ImportRunScreen(self.home, ds.id, ds.name, request)
+            self.app.push_screen(run, lambda report: self._imported(ds, report))
+
+    def _imported(self, ds: DatasetSummary, report: ImportReport | None) -> None:
+        if report is not None:
+            self.post_message(
+                self.Changed(ds.id, f"{ds.name}: {report.count('imported')} imported")
+            )
+
+    def action_split(self) -> None:
+        ds = self._cursor_dataset("split")
+        if ds is None:
+            return
+        if ds.task == "audio":
+            self.notify(f"{ds.name} is an audio dataset: audio is not split", severity="warning")
+            return
+        form = SplitDatasetForm(ds.name, ds.labeled)
+        self.app.push_screen(form, lambda request: self._split_asked(ds, request))
+
+    def _split_asked(self, ds: DatasetSummary, request: SplitRequest | None) -> None:
+        if request is not None:
+            self._split(ds, request)
+
+    @work(thread=True, group="dataset-edit", exit_on_error=False, name="split")
+    def _split(self, ds: DatasetSummary, request: SplitRequest) -> None:
+        report = split_dataset(self.home, ds.id, request)
+        counts = ", ".join(f"{s} {n}" for s, n in report.counts.items() if n)
+        self.post_message(self.Changed(ds.id, f"{ds.name} split (seed {report.seed}): {counts}"))
+
+    @on(Changed)
+    def _changed(self, event: Changed) -> None:
+        """A dataset was made or changed: select it, read the list and stats again."""
+        self.notify(event.summary)
+        self.shown_id = event.dataset_id
+        self.detail_id = None
+        self._load_list()
