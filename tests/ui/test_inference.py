@@ -133,12 +133,15 @@ async def test_run_a_real_model_on_a_folder(
         assert json.loads(viewer_log.read_text()) == [screen.results[1].annotated]
 
         # A second run keeps the model loaded: no new start-up.
+        # (How much faster that is is measured by tests/inference/test_predict_yolo.py
+        # and benchmarks/bench_predict.py, not timed here: the UI adds its own noise.)
         predictor = screen.predictor
         assert predictor is not None and predictor.running
+        process, ready = predictor._proc, predictor.ready
         await pilot.press("ctrl+r")
         await settle(pilot, lambda: len(screen.results) == 3 and not screen.running, limit_s=60)
         assert screen.predictor is predictor and predictor.running
-        assert screen.results[0].wall_ms < first.wall_ms / 5
+        assert predictor._proc is process and predictor.ready is ready  # the same runner
 
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, ExperimentsScreen))
